@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AssessmentsConfig(AppConfig):
+    name = "assessments"
+    verbose_name = _("工作成效评估")
+
+    def ready(self) -> None:
+        from portal.context_processors import NAV_ITEMS
+        from portal.roles import Role
+
+        from . import dashboard, handlers  # noqa: F401 - registers the dashboard panels and job handlers
+
+        entries = [
+            ("工作成效评估", "assessments:index", frozenset({Role.HQ, Role.PROVINCE, Role.DISTRICT})),
+            ("专家评分", "assessments:expert_home", frozenset({Role.EXPERT})),
+        ]
+        for entry in entries:
+            if entry not in NAV_ITEMS:
+                NAV_ITEMS.append(entry)

@@ -1,0 +1,1 @@
+"""The assistance-ledger import pipeline: file guards → reader → row validation → staging → merge."""

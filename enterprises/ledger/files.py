@@ -1,0 +1,164 @@
+"""Hostile-file guards, run before any parser sees an upload.
+
+* a size cap with a clear message;
+* the content is sniffed (magic bytes), never trusted from the extension: executables, PDFs, images and
+  old binary .xls files are refused by name;
+* XLSX is a zip: the member count, the total uncompressed size and the compression ratio are checked with
+  :mod:`zipfile` before anything is decompressed (zip bombs);
+* every XML member's prolog is checked for DTDs and entity declarations (billion laughs, XXE) and the small
+  package parts are parsed with :mod:`defusedxml`;
+* CSV must be text: UTF-8 (with or without BOM) or GB18030.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import filetype
+from defusedxml import ElementTree as SafeET
+from defusedxml.common import DefusedXmlException
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+MAX_BYTES_DEFAULT = 30 * 1024 * 1024
+MAX_UNCOMPRESSED = 400 * 1024 * 1024
+MAX_RATIO = 100  # real workbooks stay far below; zip bombs are in the thousands
+MAX_MEMBERS = 500
+PROLOG_LIMIT = 64 * 1024
+SMALL_XML = 2 * 1024 * 1024
+_NAME_START = re.compile(rb"<[A-Za-z_]")
+
+
+class UploadRejected(Exception):
+    """The file is refused as a whole; the message says why, in Chinese."""
+
+
+@dataclass(frozen=True)
+class Inspected:
+    kind: str  # "xlsx" | "csv"
+    encoding: str = ""  # for CSV
+
+
+def max_upload_bytes() -> int:
+    return int(
+        getattr(settings, "LEDGER_UPLOAD_MAX_BYTES", 0) or getattr(settings, "UPLOAD_MAX_BYTES", 0) or MAX_BYTES_DEFAULT
+    )
+
+
+def check_size(size: int) -> None:
+    limit = max_upload_bytes()
+    if size > limit:
+        raise UploadRejected(
+            _("文件过大：%(size).1f MB，上限为 %(limit)d MB。请拆分为多个文件分别上传。")
+            % {"size": size / 1024 / 1024, "limit": limit // 1024 // 1024}
+        )
+    if size == 0:
+        raise UploadRejected(_("文件是空的，请选择填好的台账文件。"))
+
+
+def inspect_file(path: str | Path) -> Inspected:
+    """Decide what the file really is, or raise :class:`UploadRejected` with the reason."""
+    path = Path(path)
+    check_size(path.stat().st_size)
+    with path.open("rb") as fh:
+        head = fh.read(8192)
+    if head.startswith(b"PK\x03\x04"):
+        check_xlsx(path)
+        return Inspected("xlsx")
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        raise UploadRejected(_("这是旧版Excel（.xls）文件，请在Excel中“另存为”.xlsx格式后再上传，或使用CSV。"))
+    if head.startswith((b"MZ", b"\x7fELF", b"\xca\xfe\xba\xbe", b"\xcf\xfa\xed\xfe", b"#!")):
+        raise UploadRejected(_("文件内容是可执行程序，不是表格，已拒绝。请上传.xlsx或.csv台账文件。"))
+    guess = filetype.guess(head)
+    if guess is not None:
+        raise UploadRejected(
+            _("文件内容是“%(mime)s”，不是表格，已拒绝。请上传.xlsx或.csv台账文件。") % {"mime": guess.mime}
+        )
+    if b"\x00" in head:
+        raise UploadRejected(_("文件内容不是文本表格（含二进制数据），已拒绝。请上传.xlsx或.csv台账文件。"))
+    return Inspected("csv", sniff_encoding(path))
+
+
+def sniff_encoding(path: Path) -> str:
+    data = path.read_bytes()
+    encodings = ["utf-8-sig"] if data.startswith(b"\xef\xbb\xbf") else ["utf-8", "gb18030"]
+    for encoding in encodings:
+        try:
+            data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise UploadRejected(_("无法识别CSV文件的编码：请保存为“UTF-8”或“GB18030/GBK”编码的CSV。"))
+
+
+def check_xlsx(path: Path) -> None:
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as exc:
+        raise UploadRejected(_("文件已损坏或不是有效的Excel（.xlsx）文件，请重新保存后上传。")) from exc
+    with archive:
+        members = archive.infolist()
+        if len(members) > MAX_MEMBERS:
+            raise UploadRejected(_("Excel文件结构异常（包含%(n)d个部件），已拒绝。") % {"n": len(members)})
+        total = sum(m.file_size for m in members)
+        packed = sum(m.compress_size for m in members) or 1
+        if total > MAX_UNCOMPRESSED:
+            raise UploadRejected(
+                _("Excel文件解压后过大（%(mb)d MB，上限%(limit)d MB），疑似压缩炸弹，已拒绝。请拆分后上传。")
+                % {"mb": total // 1024 // 1024, "limit": MAX_UNCOMPRESSED // 1024 // 1024}
+            )
+        worst = max((m.file_size / max(m.compress_size, 1) for m in members if m.file_size > 1024 * 1024), default=0)
+        if total / packed > MAX_RATIO or worst > MAX_RATIO:
+            raise UploadRejected(
+                _("Excel文件压缩比异常（%(ratio)d倍），疑似压缩炸弹，已拒绝。") % {"ratio": max(total / packed, worst)}
+            )
+        names = {m.filename for m in members}
+        if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+            raise UploadRejected(_("文件不是有效的Excel（.xlsx）工作簿，请用Excel另存为.xlsx后上传。"))
+        for member in members:
+            if member.filename.endswith((".xml", ".rels", ".vml")):
+                _check_xml_member(archive, member)
+
+
+def _check_xml_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:
+    refused = UploadRejected(_("Excel文件包含不允许的XML声明（DTD/实体），已拒绝。请用Excel重新保存后上传。"))
+    if member.file_size <= SMALL_XML:
+        try:
+            SafeET.fromstring(archive.read(member))
+        except DefusedXmlException as exc:
+            raise refused from exc
+        except SafeET.ParseError as exc:
+            raise UploadRejected(
+                _("Excel文件中的“%(part)s”已损坏，请重新保存后上传。") % {"part": member.filename}
+            ) from exc
+        return
+    with archive.open(member) as fh:
+        head = fh.read(PROLOG_LIMIT)
+    if not _prolog_is_safe(head):
+        raise refused
+
+
+def _prolog_is_safe(head: bytes) -> bool:
+    """A DTD can only appear before the root element: walk the prolog (declaration, PIs, comments) and
+    accept when the root start tag is reached without a ``<!DOCTYPE``/``<!ENTITY``."""
+    pos = 3 if head.startswith(b"\xef\xbb\xbf") else 0
+    size = len(head)
+    while pos < size:
+        while pos < size and head[pos] in b" \t\r\n":
+            pos += 1
+        if head.startswith(b"<?", pos):
+            end = head.find(b"?>", pos)
+            if end < 0:
+                return False
+            pos = end + 2
+        elif head.startswith(b"<!--", pos):
+            end = head.find(b"-->", pos)
+            if end < 0:
+                return False
+            pos = end + 3
+        else:
+            return bool(_NAME_START.match(head, pos))
+    return False

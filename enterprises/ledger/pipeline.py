@@ -1,0 +1,304 @@
+"""The upload as the jobs run it: validate (parse → rules → staging) and commit (merge staged rows)."""
+
+from __future__ import annotations
+
+import gc
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from programme.models import CertificationBody, DeadlineKind
+from programme.services import deadline_state
+
+from ..models import EnterpriseDiscrepancy, LedgerRecord, LedgerStagingRow, LedgerUpload, UploadStatus
+from .columns import COLUMNS
+from .files import UploadRejected, inspect_file
+from .reader import read_sheet
+from .store import StaleUpload, clear_staging, merge_staged, write_staging
+from .template import failed_rows_xlsx
+from .validation import Issue, Parsed, RowParser
+
+logger = logging.getLogger(__name__)
+
+CHUNK = 5000
+MAX_ROWS = 200_000
+Progress = Callable[[int, int], None]
+
+
+def _noop(done: int, total: int) -> None:
+    return None
+
+
+@dataclass
+class Outcome:
+    total: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    warnings: int = 0
+    issues: list[Issue] = field(default_factory=list)
+    failed_rows: list[tuple[int, list[Any], list[str]]] = field(default_factory=list)
+    staged: int = 0
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "total": self.total,
+            "new": self.new,
+            "changed": self.changed,
+            "unchanged": self.unchanged,
+            "failed": self.failed,
+            "warnings": self.warnings,
+        }
+
+
+def ensure_open(*, year: int, certification_body: CertificationBody) -> None:
+    state = deadline_state(year=year, kind=DeadlineKind.LEDGER, certification_body=certification_body)
+    if not state.is_open:
+        due = timezone.localtime(state.due_at).strftime("%Y-%m-%d %H:%M") if state.due_at else ""
+        raise UploadRejected(
+            _("%(year)d年度帮扶台账已于%(due)s截止报送，不能再新增或修改。如需补报，请联系省局批准延期。")
+            % {"year": year, "due": due}
+        )
+
+
+def validate_rows(
+    *,
+    upload_id: int,
+    parser: RowParser,
+    rows: Iterable[tuple[int, list[Any]]],
+    total: int,
+    progress: Progress = _noop,
+    keep_raw: bool = True,
+) -> Outcome:
+    """Run every rule over the rows and stage the valid ones for ``upload_id`` (idempotent: the upload's
+    earlier staged rows are cleared first)."""
+    clear_staging(upload_id)
+    outcome = Outcome()
+    chunk: list[Parsed] = []
+    raw_of: dict[int, list[Any]] = {}
+    positions = parser.positions
+
+    def fail(number: int, raw: list[Any], issues: list[Issue]) -> None:
+        outcome.failed += 1
+        if keep_raw:
+            width = len(raw)
+            ordered = [raw[p] if 0 <= p < width else None for p in positions]
+            outcome.failed_rows.append((number, ordered, [f"【{i.column}】{i.message}" for i in issues]))
+
+    def flush() -> None:
+        staged, issues = parser.resolve(chunk)
+        by_row: dict[int, list[Issue]] = {}
+        for issue in issues:
+            by_row.setdefault(issue.row, []).append(issue)
+        outcome.issues.extend(issues)
+        for number, row_issues in by_row.items():
+            fail(number, raw_of.get(number, []), row_issues)
+        for item in staged:
+            if item.action == "new":
+                outcome.new += 1
+            elif item.action == "changed":
+                outcome.changed += 1
+            else:
+                outcome.unchanged += 1
+        write_staging(upload_id, staged)
+        outcome.staged += len(staged)
+        chunk.clear()
+        raw_of.clear()
+
+    # Hundreds of thousands of short-lived rows: the cyclic collector would rescan the heap over and over
+    # (it doubles the cost); nothing here builds reference cycles.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        _validate_loop(rows, parser, outcome, chunk, raw_of, fail, flush, progress, total, keep_raw)
+    finally:
+        if collecting:
+            gc.enable()
+    return outcome
+
+
+def _validate_loop(rows: Iterable[tuple[int, list[Any]]], parser: RowParser, outcome: Outcome, chunk: list[Parsed],
+                   raw_of: dict[int, list[Any]], fail: Callable[..., None], flush: Callable[[], None],
+                   progress: Progress, total: int, keep_raw: bool) -> None:
+    for number, row in rows:
+        outcome.total += 1
+        if outcome.total > MAX_ROWS:
+            raise UploadRejected(_("一次最多上传%(n)d行，请拆分文件后分别上传。") % {"n": MAX_ROWS})
+        parsed, issues = parser.parse(number, row)
+        if issues:
+            outcome.issues.extend(issues)
+            outcome.warnings += sum(1 for i in issues if i.level == "warning")
+        if parsed is None:
+            fail(number, row, [i for i in issues if i.level == "error"])
+            continue
+        chunk.append(parsed)
+        if keep_raw:
+            raw_of[number] = row
+        if len(chunk) >= CHUNK:
+            flush()
+            progress(outcome.total, max(total, outcome.total))
+    flush()
+    progress(outcome.total, outcome.total)
+
+
+def validate_upload(upload: LedgerUpload, progress: Progress = _noop) -> dict[str, Any]:
+    """The validation job: guards, parse, rules, staging; the upload waits for the user's decision."""
+    cb = upload.certification_body
+    try:
+        ensure_open(year=upload.programme_year_id, certification_body=cb)
+        path = upload.file.path
+        inspected = inspect_file(path)
+        if upload.file_format != inspected.kind:
+            LedgerUpload.objects.filter(pk=upload.pk).update(file_format=inspected.kind)
+        sheet = read_sheet(path, inspected)
+        parser = RowParser(certification_body=cb, year=upload.programme_year_id)
+        parser.positions = sheet.positions
+        outcome = validate_rows(
+            upload_id=upload.pk, parser=parser, rows=sheet.rows, total=sheet.total, progress=progress
+        )
+    except UploadRejected as exc:
+        clear_staging(upload.pk)
+        LedgerUpload.objects.filter(pk=upload.pk).update(
+            status=UploadStatus.REJECTED, message=str(exc), validated_at=timezone.now()
+        )
+        return {"rejected": str(exc)}
+    if outcome.total == 0:
+        LedgerUpload.objects.filter(pk=upload.pk).update(
+            status=UploadStatus.REJECTED,
+            message=_("文件中没有数据行：请在表头下方逐行填写台账。"),
+            validated_at=timezone.now(),
+        )
+        return {"rejected": "empty"}
+    failed_name = ""
+    if outcome.failed_rows:
+        rows = [r for _n, r, _e in outcome.failed_rows]
+        errors = [f"第{n}行：" + "；".join(e) for n, _r, e in outcome.failed_rows]
+        content = failed_rows_xlsx(year=upload.programme_year_id, rows=rows, errors=errors)
+        upload.failed_file.save(f"failed-rows-{upload.pk}.xlsx", ContentFile(content), save=False)
+        failed_name = upload.failed_file.name or ""
+    issues = sorted((i.as_dict() for i in outcome.issues), key=lambda d: (d["row"], d["level"] != "error"))
+    LedgerUpload.objects.filter(pk=upload.pk).update(
+        status=UploadStatus.READY,
+        message="",
+        total_rows=outcome.total,
+        new_count=outcome.new,
+        changed_count=outcome.changed,
+        unchanged_count=outcome.unchanged,
+        failed_count=outcome.failed,
+        warning_count=outcome.warnings,
+        issues=issues,
+        failed_file=failed_name,
+        validated_at=timezone.now(),
+    )
+    return {"counts": outcome.counts(), "_status": "awaiting"}
+
+
+def commit_upload(upload: LedgerUpload, *, actor: Any, progress: Progress = _noop) -> dict[str, Any]:
+    """The commit job: merge the staged valid rows (all of them, or none on any conflict)."""
+    source = f"upload:{upload.pk}"
+    try:
+        with transaction.atomic():
+            cb = CertificationBody.objects.select_for_update().get(pk=upload.certification_body_id)
+            ensure_open(year=upload.programme_year_id, certification_body=cb)
+            if _is_stale(upload):
+                # Records changed since the preview: validate again against the current data first.
+                validate_upload(upload, progress)
+                upload.refresh_from_db()
+                if upload.status != UploadStatus.READY:
+                    raise UploadRejected(upload.message)
+            now = timezone.now()
+            result = merge_staged(
+                upload_id=upload.pk,
+                certification_body_id=cb.pk,
+                year=upload.programme_year_id,
+                actor_id=getattr(actor, "pk", None),
+                source=source,
+                now=now,
+                expect={"new": upload.new_count, "changed": upload.changed_count},
+            )
+            result["discrepancies"] = record_discrepancies(upload=upload, year=upload.programme_year_id)
+            result["unchanged"] = upload.unchanged_count
+            result["failed"] = upload.failed_count
+            clear_staging(upload.pk)
+            LedgerUpload.objects.filter(pk=upload.pk).update(
+                status=UploadStatus.COMMITTED, committed_at=now, committed_by=actor, result=result
+            )
+    except (UploadRejected, StaleUpload, IntegrityError) as exc:
+        message = (
+            str(exc)
+            if isinstance(exc, UploadRejected)
+            else _("入库时发现数据已被其他操作修改（或证书编号冲突），本次未写入任何记录。请重新上传文件校验。")
+        )
+        if isinstance(exc, IntegrityError):
+            logger.warning("ledger upload %s: integrity error at commit: %s", upload.pk, exc)
+        LedgerUpload.objects.filter(pk=upload.pk).update(status=UploadStatus.FAILED, message=message)
+        return {"failed": message}
+    progress(1, 1)
+    return result
+
+
+def _is_stale(upload: LedgerUpload) -> bool:
+    if upload.validated_at is None:
+        return True
+    return LedgerRecord.objects.filter(
+        certification_body_id=upload.certification_body_id,
+        programme_year_id=upload.programme_year_id,
+        updated_at__gt=upload.validated_at,
+    ).exists()
+
+
+def record_discrepancies(*, upload: LedgerUpload, year: int) -> int:
+    rows = (
+        LedgerStagingRow.objects.filter(upload=upload)
+        .exclude(discrepancies=[])
+        .values_list("enterprise_id", "discrepancies")
+    )
+    items = [
+        EnterpriseDiscrepancy(
+            enterprise_id=ent,  # type: ignore[misc]
+            field=d["field"],
+            registry_value=str(d["registry"])[:128],
+            reported_value=str(d["reported"])[:128],
+            reported_by_id=upload.certification_body_id,
+            programme_year_id=year,
+            upload=upload if upload.file_format != "api" else None,
+        )
+        for ent, found in rows
+        for d in found
+    ]
+    EnterpriseDiscrepancy.objects.bulk_create(items, ignore_conflicts=True)
+    return len(items)
+
+
+def api_rows(records: Iterable[dict[str, Any]]) -> Iterator[tuple[int, list[Any]]]:
+    """API records (codes or labels, lists for the multi-valued fields) as template-ordered rows."""
+    for index, record in enumerate(records, start=1):
+        row: list[Any] = []
+        for column in COLUMNS:
+            if column.key.startswith("dim:"):
+                row.append("是" if column.key[4:] in (record.get("dimensions") or []) else "否")
+            elif column.key.startswith("mode:"):
+                row.append("是" if column.key[5:] in (record.get("modes") or []) else "否")
+            elif column.key == "certified":
+                row.append("是" if record.get("certified") else "否")
+            else:
+                value = record.get(API_NAMES.get(column.key, column.key))
+                row.append("" if value is None else value)
+        yield index, row
+
+
+API_NAMES = {"cb": "certification_body", "district": "district_code", "year": "programme_year"}
+API_FIELD_OF_HEADER = {c.header: API_NAMES.get(c.key, c.key) for c in COLUMNS}
+API_FIELD_OF_HEADER.update({"帮扶维度": "dimensions", "帮扶方式": "modes"})
+for _c in COLUMNS:
+    if _c.key.startswith("dim:"):
+        API_FIELD_OF_HEADER[_c.header] = "dimensions"
+    elif _c.key.startswith("mode:"):
+        API_FIELD_OF_HEADER[_c.header] = "modes"

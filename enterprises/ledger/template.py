@@ -1,0 +1,140 @@
+"""The XLSX template (per programme year) and its CSV equivalent; also used for the failed-rows file."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from programme.models import OrgUnit, OrgUnitLevel
+from reporting.xlsx import csv_bytes, set_cell, workbook_bytes, write_table
+
+from .columns import (
+    COLUMNS,
+    DATA_SHEET,
+    DISTRICTS_SHEET,
+    ERROR_HEADER,
+    HEADERS,
+    INSTRUCTIONS_SHEET,
+    OPTIONS_SHEET,
+)
+
+VALIDATED_ROWS = 20000
+
+
+def build_workbook(
+    *, year: int, approval_number: str = "", rows: Sequence[Sequence[Any]] = (), errors: Sequence[str] | None = None
+) -> Workbook:
+    wb = Workbook()
+    data: Any = wb.active
+    data.title = DATA_SHEET
+    headers = [*HEADERS, ERROR_HEADER] if errors is not None else HEADERS
+    widths = [c.width for c in COLUMNS] + ([60] if errors is not None else [])
+    body = (
+        [*row[: len(HEADERS)], *([""] * (len(HEADERS) - len(row))), errors[i]] if errors is not None else row
+        for i, row in enumerate(rows)
+    )
+    write_table(data, headers, body, widths=widths)
+    for col, column in enumerate(COLUMNS, start=1):
+        if column.required:
+            data.cell(row=1, column=col).font = Font(bold=True, color="FFFF00")
+
+    options = wb.create_sheet(OPTIONS_SHEET)
+    enum_columns = [c for c in COLUMNS if c.options]
+    lists: dict[tuple[str, ...], str] = {}
+    for column in enum_columns:
+        key = tuple(column.options)
+        if key in lists:
+            continue
+        col = len(lists) + 1
+        letter = get_column_letter(col)
+        set_cell(options, 1, col, column.header.split("：")[0])
+        for r, option in enumerate(column.options, start=2):
+            set_cell(options, r, col, option)
+        lists[key] = f"'{OPTIONS_SHEET}'!${letter}$2:${letter}${len(column.options) + 1}"
+    last = VALIDATED_ROWS + 1
+    for col, column in enumerate(COLUMNS, start=1):
+        letter = get_column_letter(col)
+        if column.options:
+            dv = DataValidation(
+                type="list",
+                formula1=f"={lists[tuple(column.options)]}",
+                allow_blank=True,
+                showErrorMessage=True,
+                errorTitle="输入有误",
+                error=f"“{column.header}”请从下拉列表中选择。",
+            )
+        elif column.key == "district":
+            continue
+        else:
+            continue
+        dv.add(f"{letter}2:{letter}{last}")
+        data.add_data_validation(dv)
+
+    districts = wb.create_sheet(DISTRICTS_SHEET)
+    units = list(
+        OrgUnit.objects.filter(level=OrgUnitLevel.DISTRICT, is_active=True)
+        .order_by("code")
+        .values_list("code", "name", "full_name")
+    )
+    write_table(districts, ["区县代码", "名称", "全称"], units, widths=[12, 16, 36])
+    district_col = get_column_letter(next(i for i, c in enumerate(COLUMNS, start=1) if c.key == "district"))
+    dv = DataValidation(
+        type="list",
+        formula1=f"='{DISTRICTS_SHEET}'!$A$2:$A${len(units) + 1}",
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="区县代码有误",
+        error="请填写“区县代码”工作表中的6位县级行政区划代码。",
+    )
+    dv.add(f"{district_col}2:{district_col}{last}")
+    data.add_data_validation(dv)
+
+    notes = wb.create_sheet(INSTRUCTIONS_SHEET)
+    set_cell(notes, 1, 1, f"{year}年度 小微企业质量管理体系认证提升行动 帮扶台账填写说明")
+    notes.cell(row=1, column=1).font = Font(bold=True, size=14)
+    intro = [
+        "1. 每家企业每年度填一行；同一企业不得在一个文件中重复出现。再次上传同一企业会更新原记录。",
+        "2. 黄色表头为必填列；带下拉箭头的列请从下拉列表中选择。",
+        f"3. 日期须在{year}年度内（{year}-01-01至{year}-12-31），结束日期不早于开始日期。",
+        "4. 解决的质量问题数不能大于发现的问题数；各数量为不小于0的整数。",
+        "5. 减免费用须低于认证费用，不得免费认证；获证的须填写证书编号和认证类别，同一类别证书编号不得重复。",
+        "6. 非小微企业、信用代码登记地与区县不一致的记录会给出提示，但不阻止上传。",
+        "7. 也可另存为CSV（UTF-8或GB18030编码）上传；表头须与本模板一致。",
+    ]
+    if approval_number:
+        intro.append(f"8. 本模板供认证机构 {approval_number} 使用，只能填报本机构的台账。")
+    for r, line in enumerate(intro, start=2):
+        set_cell(notes, r, 1, line)
+    start = len(intro) + 3
+    write_table(
+        notes,
+        ["列名", "是否必填", "填写要求", "可选值"],
+        (
+            [c.header, "必填" if c.required else "", c.help, "、".join(c.options) if c.kind != "yesno" else "是、否"]
+            for c in COLUMNS
+        ),
+        widths=[26, 10, 60, 60],
+        start_row=start,
+        autofilter=False,
+    )
+    notes.freeze_panes = None
+    wb.move_sheet(notes, offset=-(len(wb.worksheets) - 1))
+    wb.active = wb.worksheets.index(data)
+    return wb
+
+
+def template_xlsx(*, year: int, approval_number: str = "") -> bytes:
+    return workbook_bytes(build_workbook(year=year, approval_number=approval_number))
+
+
+def template_csv() -> bytes:
+    return csv_bytes(HEADERS, [])
+
+
+def failed_rows_xlsx(*, year: int, rows: Sequence[Sequence[Any]], errors: Sequence[str]) -> bytes:
+    return workbook_bytes(build_workbook(year=year, rows=rows, errors=errors))

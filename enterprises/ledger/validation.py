@@ -1,0 +1,774 @@
+"""Row validation: every rule of the ledger, with a Chinese message that names the column and the fix.
+
+:class:`RowParser` checks one row on its own (types, enumerations, dates, counts, fees, duplicates within
+the file); :meth:`RowParser.resolve` then checks a chunk of parsed rows against the database (registry,
+existing records, certificate numbers) and decides new / changed / unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from programme.models import CertificationBody, OrgUnit, OrgUnitLevel
+
+from ..models import (
+    CertificationScheme,
+    Enterprise,
+    Industry,
+    LedgerRecord,
+    MaturityLevel,
+    SizeClass,
+)
+from ..sizing import load_thresholds
+from ..uscc import normalise_uscc, uscc_problem
+from .columns import COLUMNS, DIMENSION_CODES, MODE_CODES
+
+# The record's content, in this order, everywhere (staging rows, hashes, merges).
+RECORD_FIELDS = [
+    "reported_name",
+    "reported_district_id",
+    "reported_industry",
+    "reported_employees",
+    "reported_revenue",
+    "reported_size_class",
+    "dimensions",
+    "modes",
+    "start_date",
+    "end_date",
+    "experts_count",
+    "problems_found",
+    "problems_solved",
+    "certification_fee",
+    "fee_reduction",
+    "certified",
+    "certificate_number",
+    "scheme",
+    "maturity_before",
+    "maturity_after",
+    "pilot_region",
+    "notes",
+]
+STAGING_FIELDS = [
+    "row_number",
+    "action",
+    "record_id",
+    "enterprise_id",
+    "uscc",
+    "enterprise_update",
+    *RECORD_FIELDS,
+    "warnings",
+    "changes",
+    "discrepancies",
+    "enterprise_changes",
+    "content_hash",
+]
+F = {name: i for i, name in enumerate(RECORD_FIELDS)}
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+_INT_RE = re.compile(r"[+]?\d+(\.0+)?")
+_DATE_RE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+\d{1,2}:\d{2}(:\d{2})?)?")
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+_CENT = Decimal("0.01")
+_MAX_MONEY = Decimal("9999999999")
+YES_VALUES = {
+    "是": True,
+    "否": False,
+    "": False,
+    "y": True,
+    "n": False,
+    "yes": True,
+    "no": False,
+    "1": True,
+    "0": False,
+    "true": True,
+    "false": False,
+    "√": True,
+    "×": False,
+    "有": True,
+    "无": False,
+}
+MATURITY_ORDER = {code: i for i, code in enumerate(MaturityLevel.values)}
+_KEYS = tuple(c.key for c in COLUMNS)
+_DIM_KEYS = tuple((code, f"dim:{code}") for code in DIMENSION_CODES)
+_MODE_KEYS = tuple((code, f"mode:{code}") for code in MODE_CODES)
+
+
+def _enum_map(choices: Any) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for code, label in choices.choices:
+        mapping[code.lower()] = code
+        mapping[str(label)] = code
+        mapping["".join(str(label).split())] = code
+    return mapping
+
+
+ENUMS = {
+    "industry": _enum_map(Industry),
+    "scheme": _enum_map(CertificationScheme),
+    "maturity_before": _enum_map(MaturityLevel),
+    "maturity_after": _enum_map(MaturityLevel),
+}
+
+
+@dataclass
+class Issue:
+    row: int
+    column: str
+    message: str
+    level: str = "error"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "column": self.column, "message": self.message, "level": self.level}
+
+
+@dataclass
+class Parsed:
+    row: int
+    uscc: str
+    values: list[Any]
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Staged:
+    """A row that passed every rule, ready for the staging table."""
+
+    parsed: Parsed
+    action: str
+    record_id: int | None
+    enterprise_id: int | None
+    enterprise_update: bool
+    changes: dict[str, Any]
+    discrepancies: list[dict[str, str]]
+    enterprise_changes: dict[str, Any]
+    content_hash: str
+
+    def as_tuple(self) -> tuple[Any, ...]:
+        p = self.parsed
+        changes = self.changes
+        return (
+            p.row,
+            self.action,
+            self.record_id,
+            self.enterprise_id,
+            p.uscc,
+            self.enterprise_update,
+            *p.values,
+            _dumps(p.warnings),
+            f'{{"row": {changes["row"]}}}' if len(changes) == 1 and "row" in changes else _dumps(changes),
+            _dumps(self.discrepancies),
+            _dumps(self.enterprise_changes),
+            self.content_hash,
+        )
+
+
+def _dumps(value: Any) -> str:
+    if not value:
+        return "{}" if isinstance(value, dict) else "[]"
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def content_hash(values: list[Any]) -> str:
+    """A digest of the record's content; decimals are always quantized to cents on both sides."""
+    return hashlib.blake2b(repr(values).encode(), digest_size=16).hexdigest()
+
+
+def record_values(record: LedgerRecord) -> list[Any]:
+    """The comparable content of a stored record, normalised like a parsed row."""
+    values = [getattr(record, name) for name in RECORD_FIELDS]
+    return [v.quantize(_CENT) if isinstance(v, Decimal) else v for v in values]
+
+
+@dataclass
+class District:
+    id: int
+    code: str
+    level: str
+    path: str
+    name: str
+
+
+def load_districts() -> dict[str, District]:
+    return {
+        code: District(pk, code, level, path, full_name)
+        for pk, code, level, path, full_name in OrgUnit.objects.values_list("pk", "code", "level", "path", "full_name")
+    }
+
+
+class RowParser:
+    def __init__(
+        self, *, certification_body: CertificationBody, year: int, districts: dict[str, District] | None = None
+    ) -> None:
+        self.cb = certification_body
+        self.year = year
+        self.year_start = dt.date(year, 1, 1)
+        self.year_end = dt.date(year, 12, 31)
+        self.districts = districts if districts is not None else load_districts()
+        self.district_by_id = {d.id: d for d in self.districts.values()}
+        self.thresholds = load_thresholds()
+        self.seen_uscc: dict[str, int] = {}
+        self.seen_cert: dict[tuple[str, str], int] = {}
+        self.positions = list(range(len(COLUMNS)))
+        self._existing: dict[int, tuple[int, str]] | None = None
+        self._bounds: dict[str, list[tuple[Any, ...]] | None] = {}
+
+    # ---- one row -------------------------------------------------------------------------------
+    def parse(self, number: int, row: list[Any]) -> tuple[Parsed | None, list[Issue]]:
+        issues: list[Issue] = []
+        width = len(row)
+        cells = [row[p] if 0 <= p < width else None for p in self.positions]
+        get = dict(zip(_KEYS, cells, strict=True))
+
+        def err(header: str, message: str) -> None:
+            issues.append(Issue(number, header, message))
+
+        # year / CB: a CB files only its own ledger, only for the template's year
+        year_raw = get["year"]
+        if year_raw not in (None, ""):
+            year = _as_int(year_raw)
+            if year != self.year:
+                err(
+                    "年度",
+                    _("年度应为%(year)d（本次上传的年度），收到“%(got)s”。请分年度上传。")
+                    % {"year": self.year, "got": _show(year_raw)},
+                )
+        cb_raw = _text(get["cb"])
+        if cb_raw and cb_raw.upper() != self.cb.approval_number:
+            err(
+                "认证机构批准号",
+                _("只能上传本机构（%(own)s）的台账，收到“%(got)s”。请删除他机构的记录。")
+                % {"own": self.cb.approval_number, "got": cb_raw},
+            )
+
+        raw_uscc = get["uscc"]
+        uscc = raw_uscc.strip().upper() if type(raw_uscc) is str else _text(raw_uscc).upper()
+        valid_uscc = _is_valid_uscc(uscc)
+        if not valid_uscc:
+            uscc = normalise_uscc(uscc)
+        if not uscc:
+            err("统一社会信用代码", _("“统一社会信用代码”为必填项，请填写18位代码。"))
+        else:
+            problem = None if valid_uscc else uscc_problem(uscc)
+            if problem:
+                err("统一社会信用代码", problem)
+            else:
+                first = self.seen_uscc.get(uscc)
+                if first is not None:
+                    err(
+                        "统一社会信用代码",
+                        _(
+                            "同一企业（%(uscc)s）在本文件中重复出现，已在第%(first)d行填报；"
+                            "一家企业每年度只填一行，请合并后删除本行。"
+                        )
+                        % {"uscc": uscc, "first": first},
+                    )
+                else:
+                    self.seen_uscc[uscc] = number
+
+        name = self._safe_text(get["name"], "企业名称", 128, err)
+        if not name and not any(i.column == "企业名称" for i in issues):
+            err("企业名称", _("“企业名称”为必填项，请填写与营业执照一致的名称。"))
+
+        district_id = None
+        code = _text(get["district"])
+        district = None
+        if not code:
+            err("所在区县代码", _("“所在区县代码”为必填项，请填写6位县级行政区划代码（见“区县代码”工作表）。"))
+        else:
+            district = self.districts.get(code)
+            if district is None:
+                err(
+                    "所在区县代码",
+                    _("区县代码“%(code)s”不存在，请在“区县代码”工作表中查找正确的6位代码。") % {"code": code},
+                )
+            elif district.level != OrgUnitLevel.DISTRICT:
+                err(
+                    "所在区县代码",
+                    _("“%(code)s”（%(name)s）不是县级行政区划，请填写企业所在区、县的代码。")
+                    % {"code": code, "name": district.name},
+                )
+                district = None
+            else:
+                district_id = district.id
+
+        industry = self._enum(get["industry"], "industry", "行业", True, err)
+        employees = self._count(get["employees"], "从业人员（人）", err, blank=None)
+        revenue = self._money(get["revenue"], "营业收入（万元）", err)
+
+        dims = [code for code, key in _DIM_KEYS if self._yes(get[key], key, err)]
+        modes = [code for code, key in _MODE_KEYS if self._yes(get[key], key, err)]
+        if not dims and not any(i.column.startswith("帮扶维度") for i in issues):
+            err("帮扶维度", _("请至少在一个“帮扶维度”列填写“是”（质量管理、技术工艺、产品质量、人才队伍）。"))
+        if not modes and not any(i.column.startswith("帮扶方式") for i in issues):
+            err("帮扶方式", _("请至少在一个“帮扶方式”列填写“是”。"))
+
+        start = self._date(get["start_date"], "开始日期", err)
+        end = self._date(get["end_date"], "结束日期", err)
+        if start and end and end < start:
+            err(
+                "结束日期",
+                _("“结束日期”（%(end)s）早于“开始日期”（%(start)s），请检查。") % {"end": end, "start": start},
+            )
+
+        experts = self._count(get["experts_count"], "参与专家（人）", err)
+        found = self._count(get["problems_found"], "发现质量问题（个）", err)
+        solved = self._count(get["problems_solved"], "解决质量问题（个）", err)
+        if found is not None and solved is not None and solved > found:
+            err(
+                "解决质量问题（个）",
+                _("“解决质量问题”（%(s)d）不能大于“发现质量问题”（%(f)d），请核对。") % {"s": solved, "f": found},
+            )
+
+        fee = self._money(get["certification_fee"], "认证费用（元）", err)
+        reduction = self._money(get["fee_reduction"], "减免费用（元）", err)
+        certified = self._yes(get["certified"], "certified", err)
+        number_text = self._safe_text(get["certificate_number"], "证书编号", 64, err)
+        scheme = self._enum(get["scheme"], "scheme", "认证类别", False, err)
+        if certified and fee is None and not any(i.column == "认证费用（元）" for i in issues):
+            err("认证费用（元）", _("“是否获证”为“是”时须填写“认证费用（元）”。"))
+        if reduction is not None and fee is None and reduction > 0 and not certified:
+            err("认证费用（元）", _("填写了“减免费用”时须同时填写“认证费用（元）”。"))
+        if fee is not None and (reduction or Decimal(0)) >= fee:
+            err(
+                "减免费用（元）",
+                _("“减免费用”（%(r)s元）须低于“认证费用”（%(f)s元）：提升行动不得免费认证，请核对。")
+                % {"r": reduction or 0, "f": fee},
+            )
+        if certified:
+            if not number_text and not any(i.column == "证书编号" for i in issues):
+                err("证书编号", _("“是否获证”为“是”时须填写“证书编号”。"))
+            if not scheme and not any(i.column == "认证类别" for i in issues):
+                err("认证类别", _("“是否获证”为“是”时须选择“认证类别”。"))
+        if number_text and scheme:
+            key = (scheme, number_text)
+            first = self.seen_cert.get(key)
+            if first is not None:
+                err(
+                    "证书编号",
+                    _("证书编号“%(no)s”已在本文件第%(first)d行使用，同一认证类别内证书编号不得重复。")
+                    % {"no": number_text, "first": first},
+                )
+            else:
+                self.seen_cert[key] = number
+        before = self._enum(get["maturity_before"], "maturity_before", "帮扶前成熟度", False, err)
+        after = self._enum(get["maturity_after"], "maturity_after", "帮扶后成熟度", False, err)
+        pilot = self._safe_text(get["pilot_region"], "试点区域", 64, err)
+        notes = self._safe_text(get["notes"], "备注", 500, err)
+
+        if issues:
+            return None, issues
+
+        warnings: list[str] = []
+        size = self._size_of(industry, employees, revenue)
+        if size in (SizeClass.MEDIUM, SizeClass.LARGE):
+            label = SizeClass(size).label
+            warnings.append(
+                _("按填报的从业人员和营业收入测算为%(size)s企业，不属于小微企业，请核实。") % {"size": label}
+            )
+            issues.append(Issue(number, "营业收入（万元）", warnings[-1], "warning"))
+        division = uscc[2:8]
+        if district is not None and division != district.code and f"/{division}/" not in f"/{district.path}":
+            warnings.append(
+                _("统一社会信用代码中的登记地代码（%(div)s）与所在区县（%(code)s %(name)s）不一致，请核实。")
+                % {"div": division, "code": district.code, "name": district.name}
+            )
+            issues.append(Issue(number, "所在区县代码", warnings[-1], "warning"))
+        if before and after and MATURITY_ORDER[after] < MATURITY_ORDER[before]:
+            warnings.append(_("帮扶后成熟度低于帮扶前，请核实。"))
+            issues.append(Issue(number, "帮扶后成熟度", warnings[-1], "warning"))
+
+        values = [
+            name,
+            district_id,
+            industry,
+            employees,
+            revenue,
+            size,
+            ",".join(dims),
+            ",".join(modes),
+            start,
+            end,
+            experts,
+            found,
+            solved,
+            fee,
+            reduction or Decimal("0.00"),
+            certified,
+            number_text,
+            scheme,
+            before,
+            after,
+            pilot,
+            notes,
+        ]
+        return Parsed(number, uscc, values, warnings), issues
+
+    def _size_of(self, industry: str, employees: int | None, revenue: Decimal | None) -> str:
+        """``enterprises.sizing.classify`` (the NBS rule) over prepared bounds; assets are not reported."""
+        if industry not in self._bounds:
+            rows = self.thresholds.get(industry)
+            self._bounds[industry] = (
+                [
+                    (size, r.min_employees, r.min_revenue, r.min_assets)
+                    for size in (SizeClass.LARGE, SizeClass.MEDIUM, SizeClass.SMALL)
+                    if (r := rows.get(size)) is not None
+                ]
+                if rows
+                else None
+            )
+        bounds = self._bounds[industry]
+        if bounds is None:
+            return SizeClass.UNKNOWN
+        for size, min_emp, min_rev, min_assets in bounds:
+            if (min_emp is not None and employees is not None and employees < min_emp) or (
+                min_rev is not None and revenue is not None and revenue < min_rev
+            ):
+                continue
+            if (
+                (min_emp is not None and employees is None)
+                or (min_rev is not None and revenue is None)
+                or (min_assets is not None)
+            ):
+                return SizeClass.UNKNOWN
+            return size
+        return SizeClass.MICRO
+
+    # ---- cell parsers --------------------------------------------------------------------------
+    def _safe_text(self, value: Any, header: str, limit: int, err: Any) -> str:
+        text = _text(value)
+        if text.startswith(FORMULA_TRIGGERS):
+            err(
+                header,
+                _("“%(h)s”不能以 = + - @ 或制表符、换行开头（会被表格软件当作公式），请删除开头的符号。")
+                % {"h": header},
+            )
+            return ""
+        if len(text) > limit:
+            err(header, _("“%(h)s”过长（%(n)d字），最多%(limit)d字。") % {"h": header, "n": len(text), "limit": limit})
+            return ""
+        return text
+
+    def _enum(self, value: Any, key: str, header: str, required: bool, err: Any) -> str:
+        text = _text(value)
+        if not text:
+            if required:
+                err(header, _("“%(h)s”为必填项，请从下拉列表中选择。") % {"h": header})
+            return ""
+        code = ENUMS[key].get(text) or ENUMS[key].get(text.lower()) or ENUMS[key].get("".join(text.split()))
+        if code is None:
+            options = "、".join(str(c.label) for c in _choices_of(key))
+            err(header, _("“%(h)s”只能填写：%(opts)s；收到“%(got)s”。") % {"h": header, "opts": options, "got": text})
+            return ""
+        return code
+
+    def _yes(self, value: Any, key: str, err: Any) -> bool:
+        if value == "" or value is None:
+            return False
+        if value == "是":
+            return True
+        if value is False or value is True:
+            return bool(value)
+        if isinstance(value, float | int):
+            if value in (0, 1):
+                return bool(value)
+            text = _show(value)
+        else:
+            text = str(value).strip()
+        answer = YES_VALUES.get(text) if text in YES_VALUES else YES_VALUES.get(text.lower())
+        if answer is None:
+            header = next(c.header for c in COLUMNS if c.key == key)
+            err(header, _("“%(h)s”只能填写“是”或“否”，收到“%(got)s”。") % {"h": header, "got": text})
+            return False
+        return answer
+
+    def _count(self, value: Any, header: str, err: Any, blank: int | None = 0) -> int | None:
+        if value is None or value == "":
+            return blank
+        if type(value) is float and value.is_integer() and value >= 0:
+            return int(value)
+        if type(value) is int and value >= 0:
+            return value
+        text = _show(value).replace(",", "")
+        if isinstance(value, str) and _INT_RE.fullmatch(text):
+            return int(Decimal(text))
+        err(header, _("“%(h)s”应为不小于0的整数，收到“%(got)s”。") % {"h": header, "got": _show(value)})
+        return None
+
+    def _money(self, value: Any, header: str, err: Any) -> Decimal | None:
+        if value is None or value == "":
+            return None
+        if type(value) is float and 0 <= value <= 1e10 and value.is_integer():
+            return Decimal(int(value)).quantize(_CENT)
+        try:
+            if isinstance(value, bool):
+                raise InvalidOperation
+            amount = Decimal(str(value).strip().replace(",", "").replace("，", ""))
+            if not amount.is_finite():
+                raise InvalidOperation
+        except (InvalidOperation, ValueError):
+            err(header, _("“%(h)s”应为数字（不带单位），收到“%(got)s”。") % {"h": header, "got": _show(value)})
+            return None
+        if amount < 0:
+            err(header, _("“%(h)s”不能为负数，收到“%(got)s”。") % {"h": header, "got": _show(value)})
+            return None
+        if amount > _MAX_MONEY:
+            err(header, _("“%(h)s”数值过大（%(got)s），请检查单位。") % {"h": header, "got": _show(value)})
+            return None
+        return amount.quantize(_CENT, rounding=ROUND_HALF_UP)
+
+    def _date(self, value: Any, header: str, err: Any) -> dt.date | None:
+        parsed: dt.date | None = None
+        if value is None or value == "":
+            err(header, _("“%(h)s”为必填项，请按 %(y)d-07-01 的格式填写。") % {"h": header, "y": self.year})
+            return None
+        if type(value) is dt.date:
+            parsed = value
+        elif isinstance(value, dt.datetime):
+            parsed = value.date()
+        elif isinstance(value, float | int) and not isinstance(value, bool) and 20000 < value < 80000:
+            parsed = _EXCEL_EPOCH + dt.timedelta(days=int(value))
+        else:
+            text = str(value).strip()
+            match = _DATE_RE.fullmatch(text)
+            if match is None and len(text) == 8 and text.isdigit():
+                match = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", text)
+            if match:
+                try:
+                    parsed = dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+                except ValueError:
+                    parsed = None
+        if parsed is None:
+            err(
+                header,
+                _("“%(h)s”应为日期（如 %(y)d-07-01），收到“%(got)s”。")
+                % {"h": header, "y": self.year, "got": _show(value)},
+            )
+            return None
+        if not (self.year_start <= parsed <= self.year_end):
+            err(
+                header,
+                _("“%(h)s”（%(d)s）不在%(y)d年度内，请填写%(y)d-01-01至%(y)d-12-31之间的日期。")
+                % {"h": header, "d": parsed, "y": self.year},
+            )
+            return None
+        return parsed
+
+    # ---- against the database ------------------------------------------------------------------
+    def existing_records(self) -> dict[int, tuple[int, str]]:
+        if self._existing is None:
+            self._existing = {
+                ent: (pk, digest)
+                for pk, ent, digest in LedgerRecord.objects.filter(
+                    certification_body=self.cb, programme_year_id=self.year
+                ).values_list("pk", "enterprise_id", "content_hash")
+            }
+        return self._existing
+
+    def resolve(self, chunk: list[Parsed]) -> tuple[list[Staged], list[Issue]]:
+        """Check a chunk of parsed rows against the registry and the stored records."""
+        if not chunk:
+            return [], []
+        issues: list[Issue] = []
+        usccs = [p.uscc for p in chunk]
+        registry = {
+            row[1]: row
+            for row in Enterprise.objects.filter(uscc__in=usccs).values_list(
+                "pk", "uscc", "name", "district_id", "industry", "employees", "revenue", "size_class"
+            )
+        }
+        ids = [row[0] for row in registry.values()]
+        shared = (
+            set(
+                LedgerRecord.objects.filter(enterprise_id__in=ids)
+                .exclude(certification_body=self.cb)
+                .values_list("enterprise_id", flat=True)
+                .distinct()
+            )
+            if ids
+            else set()
+        )
+        certs = [
+            (p.values[F["scheme"]], p.values[F["certificate_number"]])
+            for p in chunk
+            if p.values[F["certificate_number"]] and p.values[F["scheme"]]
+        ]
+        taken: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
+        if certs:
+            numbers = {no for _s, no in certs}
+            for scheme, no, ent, cb_id, year in LedgerRecord.objects.filter(certificate_number__in=numbers).values_list(
+                "scheme", "certificate_number", "enterprise__uscc", "certification_body_id", "programme_year_id"
+            ):
+                taken.setdefault((scheme, no), []).append((ent, cb_id, year))
+        existing = self.existing_records()
+        staged: list[Staged] = []
+        changed_ids: list[int] = []
+        for parsed in chunk:
+            values = parsed.values
+            key = (values[F["scheme"]], values[F["certificate_number"]])
+            clash = (
+                next(
+                    (
+                        t
+                        for t in taken.get(key, [])
+                        if t[0] != parsed.uscc or (t[2] == self.year and t[1] != self.cb.pk)
+                    ),
+                    None,
+                )
+                if key[1]
+                else None
+            )
+            if clash is not None:
+                issues.append(
+                    Issue(
+                        parsed.row,
+                        "证书编号",
+                        _(
+                            "证书编号“%(no)s”在“%(scheme)s”类别中已被其他台账记录使用（企业%(uscc)s），同一认证类别内证书编号不得重复。"
+                        )
+                        % {"no": key[1], "scheme": CertificationScheme(key[0]).label, "uscc": clash[0]},
+                    )
+                )
+                continue
+            digest = content_hash(values)
+            reg = registry.get(parsed.uscc)
+            enterprise_id = reg[0] if reg else None
+            update, ent_changes, discrepancies = False, {}, []
+            if reg is not None:
+                ent_changes = self._registry_diff(reg, values)
+                if ent_changes:
+                    if reg[0] in shared:
+                        discrepancies = self._discrepancies(reg, values)
+                        ent_changes = {}
+                    else:
+                        update = True
+            record = existing.get(enterprise_id) if enterprise_id else None
+            if record is None:
+                action, record_id, changes = "new", None, {"row": parsed.row}
+            elif record[1] == digest:
+                action, record_id, changes = "unchanged", record[0], {}
+            else:
+                action, record_id, changes = "changed", record[0], {"row": parsed.row}
+                changed_ids.append(record[0])
+            staged.append(
+                Staged(parsed, action, record_id, enterprise_id, update, changes, discrepancies, ent_changes, digest)
+            )
+        if changed_ids:
+            old = {r.pk: record_values(r) for r in LedgerRecord.objects.filter(pk__in=changed_ids)}
+            for item in staged:
+                if item.action == "changed" and item.record_id in old:
+                    before = old[item.record_id]
+                    item.changes["fields"] = {
+                        name: [_jsonable(a), _jsonable(b)]
+                        for name, a, b in zip(RECORD_FIELDS, before, item.parsed.values, strict=True)
+                        if _jsonable(a) != _jsonable(b)
+                    }
+        return staged, issues
+
+    def _registry_diff(self, reg: tuple[Any, ...], values: list[Any]) -> dict[str, Any]:
+        _pk, _uscc, name, district_id, industry, employees, revenue, size = reg
+        new = {
+            "name": values[F["reported_name"]],
+            "district_id": values[F["reported_district_id"]],
+            "industry": values[F["reported_industry"]],
+            "employees": values[F["reported_employees"]],
+            "revenue": values[F["reported_revenue"]],
+            "size_class": values[F["reported_size_class"]],
+        }
+        old = {
+            "name": name,
+            "district_id": district_id,
+            "industry": industry,
+            "employees": employees,
+            "revenue": revenue,
+            "size_class": size,
+        }
+        return {k: [_jsonable(old[k]), _jsonable(v)] for k, v in new.items() if _jsonable(old[k]) != _jsonable(v)}
+
+    def _discrepancies(self, reg: tuple[Any, ...], values: list[Any]) -> list[dict[str, str]]:
+        _pk, _uscc, name, district_id, _industry, _employees, _revenue, size = reg
+        found = []
+        if name != values[F["reported_name"]]:
+            found.append({"field": "name", "registry": name, "reported": values[F["reported_name"]]})
+        if district_id != values[F["reported_district_id"]]:
+            found.append(
+                {
+                    "field": "district",
+                    "registry": self.district_by_id[district_id].code,
+                    "reported": self.district_by_id[values[F["reported_district_id"]]].code,
+                }
+            )
+        if size != values[F["reported_size_class"]] and values[F["reported_size_class"]] != SizeClass.UNKNOWN:
+            found.append({"field": "size_class", "registry": size, "reported": values[F["reported_size_class"]]})
+        return found
+
+
+_USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_VALUE = {ch: i for i, ch in enumerate(_USCC_ALPHABET)}
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_USCC_SHAPE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}")
+
+
+def _is_valid_uscc(code: str) -> bool:
+    """The fast path of GB 32100-2015 (the same rule as python-stdnum); failures get stdnum's message."""
+    if len(code) != 18 or not _USCC_SHAPE.fullmatch(code):
+        return False
+    v = _USCC_VALUE
+    total = (
+        v[code[0]]
+        + 3 * v[code[1]]
+        + 9 * v[code[2]]
+        + 27 * v[code[3]]
+        + 19 * v[code[4]]
+        + 26 * v[code[5]]
+        + 16 * v[code[6]]
+        + 17 * v[code[7]]
+        + 20 * v[code[8]]
+        + 29 * v[code[9]]
+        + 25 * v[code[10]]
+        + 13 * v[code[11]]
+        + 8 * v[code[12]]
+        + 24 * v[code[13]]
+        + 10 * v[code[14]]
+        + 30 * v[code[15]]
+        + 28 * v[code[16]]
+    )
+    return _USCC_ALPHABET[(31 - total % 31) % 31] == code[17]
+
+
+def _choices_of(key: str) -> Any:
+    return {"industry": Industry, "scheme": CertificationScheme}.get(key, MaturityLevel)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value.quantize(_CENT))
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _show(value: Any) -> str:
+    text = _text(value)
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
+def _as_int(value: Any) -> int | None:
+    text = _text(value)
+    return int(text) if text.isdigit() else None

@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class QuestionnaireConfig(AppConfig):
+    """The enterprises' year-end questionnaire: part of the enterprises room, with its own migrations."""
+
+    name = "enterprises.questionnaire"
+    label = "questionnaire"
+    verbose_name = _("企业调查问卷")
+
+    def ready(self) -> None:
+        from portal.context_processors import NAV_ITEMS
+        from portal.roles import Role
+
+        from . import dashboard, exports  # noqa: F401  (registers the panel and the export job)
+
+        entry = ("调查问卷", "questionnaire:home",
+                 frozenset({Role.HQ, Role.PROVINCE, Role.DISTRICT, Role.CB, Role.ENTERPRISE}))
+        if entry not in NAV_ITEMS:
+            NAV_ITEMS.append(entry)

@@ -1,0 +1,39 @@
+"""The questionnaire's panel on each role's dashboard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from portal.dashboard import dashboard_panel
+from portal.roles import Role
+
+from . import selectors, services
+
+
+@dashboard_panel
+def questionnaire_panel(request: HttpRequest) -> dict[str, Any] | None:
+    user: Any = request.user
+    version = selectors.latest_version()
+    if version is None:
+        return None
+    role = Role.HQ if user.is_superuser and not user.role else user.role
+    context: dict[str, Any] = {"title": "调查问卷", "template": "questionnaire/_panel.html", "version": version,
+                               "role": role}
+    if role == Role.ENTERPRISE:
+        response = selectors.response_for_enterprise(user=user, year=version.year)
+        context["response"] = response
+        context["state"] = services.response_edit_state(version=version, enterprise=user.enterprise,
+                                                        response=response)
+        context["reminders"] = list(selectors.reminders_for(user=user, year=version.year)[:3])
+        return context
+    if role in {Role.HQ, Role.PROVINCE, Role.DISTRICT}:
+        own, _children = selectors.aggregate_units_for(user=user)
+        if own is None:
+            return None
+        context["figures"] = selectors.aggregates_by_unit(year=version.year, units=[own])[own.code]
+        return context
+    if role == Role.CB:
+        return context
+    return None

@@ -1,0 +1,332 @@
+"""Reads of the questionnaire, and the aggregates other parts of the portal (the evaluation) build on.
+
+How the aggregates are computed
+===============================
+Population. "Assisted" enterprises of a year are the distinct enterprises with at least one assistance
+ledger record (``LedgerRecord``) for that year. Only *submitted* questionnaires of assisted enterprises
+count; drafts and questionnaires of enterprises without a ledger record for the year are ignored. A unit's
+figures cover its whole subtree (a province = all its districts), by the district of the enterprise.
+
+Response rate = submitted ÷ assisted × 100.
+
+Business metrics: the **mean of per-enterprise changes**, not a ratio of sums. Each enterprise's change
+is computed when it answers, as the question defines it: a *relative* change, (after − before) ÷ before ×
+100 (revenue, sales, profit margin, quality-cost rate, first-pass yield, conversion rate, customer
+satisfaction), or a change in *percentage points*, after − before (defect rate and complaint rate, whose
+small bases make relative changes explode). A ratio of sums would let a few larger firms decide the
+figure; the programme is about small and micro enterprises, each of which counts once.
+Outliers: answers are range-checked at entry and an implausible change must be confirmed by the
+enterprise; in the mean, each per-enterprise change is additionally capped to [−100, +200] (winsorised
+at fixed bounds) so that a tiny base cannot dominate. A relative change with before ≤ 0 is undefined
+and left out of that metric's mean (it still counts for everything else).
+
+Rates (satisfaction per item, effect, maturity, burden, result indicators) are percentages of the
+submitted questionnaires that answered the item:
+- satisfied = 满意 or 非常满意;
+- effect obvious = 明显 or 非常明显; effect very obvious = 非常明显;
+- maturity rose = after-level ≥ before-level + 1 (of those giving both levels);
+- burden = answered "yes" to "did it add notable cost in people or time";
+- result indicators (annex 1 "帮扶企业提升成效", one per reference indicator): the percentage giving a
+  positive answer to the question feeding it — operating (经营绩效 改善), quality (产品和服务质量 改善),
+  qm_level (质量管理水平 改善), credit_brand (obtained credit/finance/brand benefits), digital (adopted
+  digital QM tools), lasting (will keep the certification). Each is 0–100.
+A figure with no data is ``None`` (shown as "—"), never 0.
+
+Every figure is a database aggregate (conditional ``Count``/``Sum`` grouped by the subtree's path
+prefix): ``aggregates_by_unit`` costs two queries per distinct depth of the units asked for, whatever
+their number.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    FloatField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Substr
+
+from enterprises.models import Enterprise, LedgerRecord
+from portal.models import User
+from portal.roles import Role
+from programme.models import COUNTRY_CODE, OrgUnit, OrgUnitLevel
+
+from .models import (
+    METRIC_COLUMNS,
+    RESULT_COLUMNS,
+    SATISFACTION_COLUMNS,
+    ActivationCode,
+    QuestionnaireVersion,
+    Reminder,
+    Response,
+    ResponseStatus,
+)
+
+CHANGE_CAP_LOW = -100.0
+CHANGE_CAP_HIGH = 200.0
+
+METRIC_KEYS = {measure.split(":", 1)[1]: column for measure, column in METRIC_COLUMNS.items()}
+SATISFACTION_KEYS = {measure.split(":", 1)[1]: column for measure, column in SATISFACTION_COLUMNS.items()}
+RESULT_KEYS = {measure.split(":", 1)[1]: column for measure, column in RESULT_COLUMNS.items()}
+
+
+@dataclass(frozen=True)
+class Aggregates:
+    assisted: int  # enterprises with a ledger record that year
+    submitted: int
+    response_rate: float | None  # percent 0-100
+    metric_changes: dict[str, float | None]  # metric key -> mean change in percent (or points)
+    satisfaction_rates: dict[str, float | None]  # item key -> percent satisfied (满意+非常满意)
+    effect_obvious_rate: float | None  # percent 明显+非常明显
+    effect_very_obvious_rate: float | None  # percent 非常明显
+    maturity_rose_rate: float | None  # percent rose >= 1 level
+    burden_rate: float | None  # percent saying it added notable cost
+    result_indicators: dict[str, float | None]  # operating, quality, qm_level, credit_brand, digital, lasting
+
+
+def _capped(column: str) -> Case:
+    return Case(
+        When(**{f"{column}__gt": CHANGE_CAP_HIGH}, then=Value(CHANGE_CAP_HIGH)),
+        When(**{f"{column}__lt": CHANGE_CAP_LOW}, then=Value(CHANGE_CAP_LOW)),
+        default=F(column),
+        output_field=FloatField(),
+    )
+
+
+def _expressions() -> dict[str, Any]:
+    """Sums and counts only, so that groups can be added up exactly (a country from its provinces)."""
+    exprs: dict[str, Any] = {"submitted": Count("id")}
+    for column in METRIC_COLUMNS.values():
+        exprs[f"sum_{column}"] = Sum(_capped(column))
+        exprs[f"n_{column}"] = Count(column)
+    for column in SATISFACTION_COLUMNS.values():
+        exprs[f"yes_{column}"] = Count("id", filter=Q(**{f"{column}__gte": 4}))
+        exprs[f"n_{column}"] = Count(column)
+    for column in RESULT_COLUMNS.values():
+        exprs[f"yes_{column}"] = Count("id", filter=Q(**{column: True}))
+        exprs[f"n_{column}"] = Count(column)
+    exprs["yes_effect"] = Count("id", filter=Q(effect__gte=3))
+    exprs["very_effect"] = Count("id", filter=Q(effect=4))
+    exprs["n_effect"] = Count("effect")
+    exprs["yes_burden"] = Count("id", filter=Q(burden=True))
+    exprs["n_burden"] = Count("burden")
+    exprs["yes_maturity"] = Count("id", filter=Q(maturity_after__gte=F("maturity_before") + 1))
+    exprs["n_maturity"] = Count("id", filter=Q(maturity_before__isnull=False, maturity_after__isnull=False))
+    return exprs
+
+
+def _merge(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    total: dict[str, Any] = {}
+    for row in rows:
+        for key, value in row.items():
+            if key != "prefix" and value is not None:
+                total[key] = total.get(key, 0) + value
+    return total
+
+
+def _pct(part: int | None, whole: int | None) -> float | None:
+    if not whole:
+        return None
+    return (part or 0) * 100.0 / whole
+
+
+def _build(assisted: int, row: dict[str, Any] | None) -> Aggregates:
+    row = row or {}
+    submitted = int(row.get("submitted") or 0)
+
+    def rate(prefix: str, column: str) -> float | None:
+        return _pct(row.get(f"{prefix}_{column}"), row.get(f"n_{column}"))
+
+    def mean(column: str) -> float | None:
+        n = row.get(f"n_{column}")
+        return float(row.get(f"sum_{column}") or 0) / n if n else None
+
+    return Aggregates(
+        assisted=assisted,
+        submitted=submitted,
+        response_rate=_pct(submitted, assisted),
+        metric_changes={key: mean(col) for key, col in METRIC_KEYS.items()},
+        satisfaction_rates={key: rate("yes", col) for key, col in SATISFACTION_KEYS.items()},
+        effect_obvious_rate=rate("yes", "effect"),
+        effect_very_obvious_rate=_pct(row.get("very_effect"), row.get("n_effect")),
+        maturity_rose_rate=rate("yes", "maturity"),
+        burden_rate=rate("yes", "burden"),
+        result_indicators={key: rate("yes", col) for key, col in RESULT_KEYS.items()},
+    )
+
+
+def _ledger_exists(year: int, ref: str) -> Exists:
+    return Exists(LedgerRecord.objects.filter(enterprise=OuterRef(ref), programme_year_id=year))
+
+
+def assisted_enterprises(year: int) -> QuerySet[Enterprise]:
+    """The year's assisted enterprises: those with at least one ledger record for it."""
+    return Enterprise.objects.filter(_ledger_exists(year, "pk"))
+
+
+def counted_responses(year: int) -> QuerySet[Response]:
+    """Submitted questionnaires of the year's assisted enterprises: the population of every aggregate."""
+    return Response.objects.filter(programme_year_id=year, status=ResponseStatus.SUBMITTED).filter(
+        _ledger_exists(year, "enterprise")
+    )
+
+
+PROVINCE_PATH_LENGTH = len("000000/110000/")
+
+
+def _grouped(qs: QuerySet[Any], path: str, length: int, only: list[str] | None,
+             **annotations: Any) -> list[dict[str, Any]]:
+    qs = qs.annotate(prefix=Substr(path, 1, length))
+    if only is not None:
+        qs = qs.filter(prefix__in=only)
+    return list(qs.values("prefix").annotate(**annotations).order_by())
+
+
+def aggregates_by_unit(*, year: int, units: Sequence[OrgUnit]) -> dict[str, Aggregates]:
+    """Aggregates of each unit's whole subtree, keyed by unit code.
+
+    Units are grouped by the length of their path and each group costs two ``GROUP BY`` queries on the
+    path prefix of the enterprise's district (assisted enterprises; counted responses). The country is
+    the sum of its provincial units' groups (sums and counts add up exactly), so the nation together
+    with all 32 provinces is still two queries."""
+    by_length: dict[int, list[OrgUnit]] = defaultdict(list)
+    wants_country = False
+    for unit in units:
+        if len(unit.path) < PROVINCE_PATH_LENGTH:
+            wants_country = True
+            by_length.setdefault(PROVINCE_PATH_LENGTH, [])
+        else:
+            by_length[len(unit.path)].append(unit)
+    result: dict[str, Aggregates] = {}
+    exprs = _expressions()
+    for length, group in by_length.items():
+        prefixes = {u.path: u.code for u in group}
+        everything = wants_country and length == PROVINCE_PATH_LENGTH
+        only = None if everything else list(prefixes)
+        assisted_rows = _grouped(assisted_enterprises(year), "district__path", length, only, n=Count("id"))
+        response_rows = _grouped(counted_responses(year), "enterprise__district__path", length, only, **exprs)
+        assisted = {r["prefix"]: r["n"] for r in assisted_rows}
+        by_prefix = {r["prefix"]: r for r in response_rows}
+        for path, code in prefixes.items():
+            result[code] = _build(assisted.get(path, 0), by_prefix.get(path))
+        if everything:
+            result[COUNTRY_CODE] = _build(sum(assisted.values()), _merge(response_rows))
+    return result
+
+
+def aggregates_for_enterprises(*, year: int, enterprises: QuerySet[Enterprise]) -> Aggregates:
+    """Aggregates over a set of enterprises (e.g. a pilot region's), same method as for units."""
+    ids = enterprises.values("pk")
+    assisted = assisted_enterprises(year).filter(pk__in=ids).count()
+    row = counted_responses(year).filter(enterprise__in=ids).aggregate(**_expressions())
+    return _build(assisted, row)
+
+
+def national_aggregates(*, year: int) -> Aggregates:
+    country = OrgUnit(code=COUNTRY_CODE, path=f"{COUNTRY_CODE}/", level=OrgUnitLevel.COUNTRY)
+    return aggregates_by_unit(year=year, units=[country])[COUNTRY_CODE]
+
+
+# --------------------------------------------------------------------------- reads for a user
+
+
+def latest_version(*, user: Any = None) -> QuestionnaireVersion | None:
+    """The newest questionnaire that has opened (else the newest at all)."""
+    from django.utils import timezone
+
+    opened = QuestionnaireVersion.objects.filter(opens_at__lte=timezone.now()).order_by("-programme_year_id")
+    return opened.first() or QuestionnaireVersion.objects.order_by("-programme_year_id").first()
+
+
+def response_for_enterprise(*, user: Any, year: int) -> Response | None:
+    return Response.objects.visible_to(user).filter(programme_year_id=year).first()
+
+
+def aggregate_units_for(*, user: Any) -> tuple[OrgUnit | None, list[OrgUnit]]:
+    """The user's own unit and the units one level of reporting below it: HQ → the 32 provincial units,
+    a province → its districts, a district → none."""
+    if user.role not in {Role.HQ, Role.PROVINCE, Role.DISTRICT} and not user.is_superuser:
+        return None, []
+    own = user.org_unit or OrgUnit.objects.get(code=COUNTRY_CODE)
+    if own.level == OrgUnitLevel.COUNTRY:
+        children = OrgUnit.objects.filter(level=OrgUnitLevel.PROVINCE)
+    elif own.level == OrgUnitLevel.PROVINCE:
+        children = OrgUnit.objects.filter(level=OrgUnitLevel.DISTRICT, path__startswith=own.path)
+    else:
+        children = OrgUnit.objects.none()
+    return own, list(children.order_by("code"))
+
+
+def progress_list(*, user: Any, year: int, status: str = "", q: str = "") -> QuerySet[Enterprise]:
+    """Assisted enterprises of the year in the user's scope, with their questionnaire status."""
+    responses = Response.objects.filter(enterprise=OuterRef("pk"), programme_year_id=year)
+    qs = (
+        Enterprise.objects.visible_to(user)
+        .filter(_ledger_exists(year, "pk"))
+        .select_related("district")
+        .annotate(
+            q_status=Subquery(responses.values("status")[:1]),
+            q_submitted_at=Subquery(responses.values("submitted_at")[:1]),
+            q_response_id=Subquery(responses.values("pk")[:1]),
+            q_late=Subquery(responses.values("is_late")[:1]),
+            last_reminded=Subquery(
+                Reminder.objects.filter(enterprise=OuterRef("pk"), programme_year_id=year)
+                .values("enterprise").annotate(m=Max("sent_at")).values("m")[:1]
+            ),
+            has_account=Exists(User.objects.filter(enterprise=OuterRef("pk"), is_active=True)),
+        )
+    )
+    if status == "submitted":
+        qs = qs.filter(q_status=ResponseStatus.SUBMITTED)
+    elif status == "draft":
+        qs = qs.filter(q_status=ResponseStatus.DRAFT)
+    elif status == "none":
+        qs = qs.filter(q_status__isnull=True)
+    elif status == "pending":
+        qs = qs.filter(Q(q_status__isnull=True) | ~Q(q_status=ResponseStatus.SUBMITTED))
+    if q:
+        qs = qs.filter(Q(name__contains=q) | Q(uscc__startswith=q.upper()))
+    return qs.order_by("district__code", "uscc")
+
+
+def responses_in_scope(*, user: Any, year: int) -> QuerySet[Response]:
+    return (Response.objects.visible_to(user).filter(programme_year_id=year)
+            .select_related("enterprise", "enterprise__district").order_by("enterprise__district__code",
+                                                                           "enterprise__uscc"))
+
+
+def reminders_for(*, user: Any, year: int) -> QuerySet[Reminder]:
+    return Reminder.objects.visible_to(user).filter(programme_year_id=year)
+
+
+def code_candidates(*, user: Any, q: str = "", only_without_account: bool = True) -> QuerySet[Enterprise]:
+    """Enterprises the user may issue activation codes for, with account and latest-code status."""
+    if user.role not in {Role.HQ, Role.PROVINCE, Role.DISTRICT, Role.CB} and not user.is_superuser:
+        return Enterprise.objects.none()
+    qs = Enterprise.objects.visible_to(user).select_related("district").annotate(
+        has_account=Exists(User.objects.filter(enterprise=OuterRef("pk"), is_active=True)),
+        last_code_at=Subquery(ActivationCode.objects.filter(enterprise=OuterRef("pk"))
+                              .order_by("-created_at").values("created_at")[:1]),
+        last_code_expires=Subquery(ActivationCode.objects.filter(enterprise=OuterRef("pk"))
+                                   .order_by("-created_at").values("expires_at")[:1]),
+    )
+    if only_without_account:
+        qs = qs.filter(has_account=False)
+    if q:
+        qs = qs.filter(Q(name__contains=q) | Q(uscc__startswith=q.upper()) | Q(district__code=q))
+    return qs.order_by("district__code", "uscc")

@@ -1,0 +1,3 @@
+"""Registers the questionnaire's job handlers with the worker."""
+
+from . import exports  # noqa: F401

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from .models import (
+    Enterprise,
+    EnterpriseDiscrepancy,
+    LedgerRecord,
+    LedgerUpload,
+    TrainingRecord,
+)
+
+
+def enterprise_list(
+    *, user: Any, district: str = "", q: str = "", size_class: str = "", industry: str = ""
+) -> QuerySet[Enterprise]:
+    qs = Enterprise.objects.visible_to(user).select_related("district")
+    if district:
+        qs = qs.filter(district__path__contains=f"{district}/")
+    if q:
+        qs = qs.filter(Q(name__contains=q) | Q(uscc__startswith=q.upper()))
+    if size_class:
+        qs = qs.filter(size_class=size_class)
+    if industry:
+        qs = qs.filter(industry=industry)
+    return qs.order_by("uscc")
+
+
+def ledger_list(
+    *,
+    user: Any,
+    year: int | str | None = None,
+    q: str = "",
+    district: str = "",
+    cb: str = "",
+    certified: str = "",
+    dimension: str = "",
+    mode: str = "",
+    updated_since: dt.datetime | None = None,
+) -> QuerySet[LedgerRecord]:
+    """Ledger records the user may see (a CB its own; unit staff their area, any CB; HQ all), filtered."""
+    qs = LedgerRecord.objects.visible_to(user).select_related("enterprise__district", "certification_body")
+    if year:
+        qs = qs.filter(programme_year_id=year)
+    if q:
+        qs = qs.filter(
+            Q(reported_name__contains=q)
+            | Q(enterprise__name__contains=q)
+            | Q(enterprise__uscc__startswith=q.strip().upper())
+        )
+    if district:
+        qs = qs.filter(enterprise__district__path__contains=f"{district.strip()}/")
+    if cb:
+        qs = qs.filter(certification_body__approval_number=cb.strip().upper())
+    if certified in {"1", "0"}:
+        qs = qs.filter(certified=certified == "1")
+    if dimension:
+        qs = qs.filter(dimensions__contains=dimension)
+    if mode:
+        qs = qs.filter(modes__contains=mode)
+    if updated_since:
+        qs = qs.filter(updated_at__gte=updated_since)
+    return qs.order_by("-programme_year_id", "enterprise__uscc", "certification_body_id")
+
+
+def upload_list(*, user: Any) -> QuerySet[LedgerUpload]:
+    return LedgerUpload.objects.visible_to(user).select_related("uploaded_by", "certification_body")
+
+
+def discrepancy_list(*, user: Any, status: str = "open") -> QuerySet[EnterpriseDiscrepancy]:
+    qs = EnterpriseDiscrepancy.objects.visible_to(user).select_related(
+        "enterprise__district", "reported_by", "settled_by"
+    )
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def training_list(
+    *, user: Any, year: int | str | None = None, district: str = "", q: str = ""
+) -> QuerySet[TrainingRecord]:
+    qs = TrainingRecord.objects.visible_to(user).select_related("district", "certification_body")
+    if year:
+        qs = qs.filter(programme_year_id=year)
+    if district:
+        qs = qs.filter(district__path__contains=f"{district.strip()}/")
+    if q:
+        qs = qs.filter(topic__contains=q)
+    return qs.order_by("-held_on", "pk")

@@ -1,0 +1,365 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from portal.audit import audit_history
+from portal.listing import paginate
+from portal.roles import Role
+from portal.scoping import get_visible_or_404
+from programme.models import ProgrammeYear
+from reporting.jobs import job_create
+
+from .forms import LedgerUploadForm, SettleForm, TrainingRecordForm
+from .ledger.template import template_csv, template_xlsx
+from .models import (
+    AssistanceDimension,
+    AssistanceMode,
+    DiscrepancyStatus,
+    Enterprise,
+    EnterpriseDiscrepancy,
+    Industry,
+    LedgerRecord,
+    LedgerUpload,
+    SizeClass,
+    UploadStatus,
+)
+from .selectors import discrepancy_list, enterprise_list, ledger_list, training_list, upload_list
+from .services import (
+    discrepancy_settle,
+    ledger_record_delete,
+    ledger_upload_commit,
+    ledger_upload_create,
+    ledger_upload_discard,
+    training_record_create,
+)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _message(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "；".join(exc.messages)
+    return str(exc) or _("没有权限进行此操作。")
+
+
+@login_required
+def enterprise_list_view(request: HttpRequest) -> HttpResponse:
+    params = request.GET
+    qs = enterprise_list(
+        user=request.user,
+        district=params.get("district", "").strip(),
+        q=params.get("q", "").strip(),
+        size_class=params.get("size_class", ""),
+        industry=params.get("industry", ""),
+    )
+    return render(
+        request,
+        "enterprises/enterprise_list.html",
+        {
+            **paginate(request, qs),
+            "params": params,
+            "size_classes": SizeClass.choices,
+            "industries": Industry.choices,
+        },
+    )
+
+
+@login_required
+def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    enterprise = get_visible_or_404(Enterprise.objects.select_related("district"), request.user, pk=pk)
+    return render(
+        request,
+        "enterprises/enterprise_detail.html",
+        {
+            "enterprise": enterprise,
+            "history": audit_history(obj=enterprise)[:50] if request.user.is_unit_staff else [],  # type: ignore[union-attr]
+        },
+    )
+
+
+# ---- ledger records ------------------------------------------------------------------------------
+LEDGER_FILTERS = ("year", "q", "district", "cb", "certified", "dimension", "mode")
+
+
+def _ledger_filters(request: HttpRequest) -> dict[str, Any]:
+    params = {key: request.GET.get(key, "").strip() for key in LEDGER_FILTERS}
+    if params["year"] and not params["year"].isdigit():
+        params["year"] = ""
+    return {k: v for k, v in params.items() if v}
+
+
+@login_required
+def ledger_list_view(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if user.role == Role.ENTERPRISE or user.role == Role.EXPERT:  # type: ignore[union-attr]
+        raise Http404
+    filters = _ledger_filters(request)
+    if request.GET.get("export") == "xlsx":
+        job = job_create(actor=user, kind="ledger_export", title=_("帮扶台账导出"), params={"filters": filters})
+        return redirect("reporting:job_detail", pk=job.pk)
+    qs = ledger_list(user=user, **filters)
+    return render(
+        request,
+        "enterprises/ledger_list.html",
+        {
+            **paginate(request, qs),
+            "params": request.GET,
+            "years": ProgrammeYear.objects.order_by("-year").values_list("year", flat=True),
+            "dimensions": AssistanceDimension.choices,
+            "modes": AssistanceMode.choices,
+            "is_cb": user.role == Role.CB,  # type: ignore[union-attr]
+        },
+    )
+
+
+@login_required
+def ledger_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    record = get_visible_or_404(
+        LedgerRecord.objects.select_related("enterprise__district", "certification_body", "reported_district"),
+        request.user,
+        pk=pk,
+    )
+    return render(
+        request,
+        "enterprises/ledger_detail.html",
+        {
+            "record": record,
+            "history": audit_history(obj=record)[:100],
+            "can_delete": request.user.certification_body_id == record.certification_body_id,  # type: ignore[union-attr]
+        },
+    )
+
+
+@login_required
+@require_POST
+def ledger_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    record = get_visible_or_404(LedgerRecord.objects.select_related("enterprise"), request.user, pk=pk)
+    try:
+        ledger_record_delete(actor=request.user, record=record)
+    except (PermissionDenied, ValidationError) as exc:
+        messages.error(request, _message(exc))
+        return redirect("enterprises:ledger_detail", pk=pk)
+    messages.success(request, _("台账记录已删除。"))
+    return redirect("enterprises:ledger_list")
+
+
+# ---- template and uploads ------------------------------------------------------------------------
+@login_required
+def template_download(request: HttpRequest, year: int, fmt: str) -> HttpResponse:
+    if not ProgrammeYear.objects.filter(pk=year).exists() or fmt not in {"xlsx", "csv"}:
+        raise Http404
+    approval = getattr(request.user.certification_body, "approval_number", "")  # type: ignore[union-attr]
+    if fmt == "csv":
+        response = HttpResponse(template_csv(), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(template_xlsx(year=year, approval_number=approval), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="ledger-template-{year}.{fmt}"'
+    return response
+
+
+def _require_cb(request: HttpRequest) -> None:
+    if request.user.role != Role.CB:  # type: ignore[union-attr]
+        raise Http404
+
+
+@login_required
+def upload_list_view(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if user.role not in {Role.CB, Role.HQ} and not user.is_superuser:  # type: ignore[union-attr,operator]
+        raise Http404
+    form = LedgerUploadForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"year": ProgrammeYear.objects.order_by("-year").values_list("year", flat=True).first()},
+    )
+    if request.method == "POST":
+        _require_cb(request)
+        if form.is_valid():
+            try:
+                upload = ledger_upload_create(
+                    actor=user, year=form.cleaned_data["year"], uploaded_file=form.cleaned_data["file"]
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                form.add_error("file", _message(exc))
+            else:
+                return redirect("enterprises:upload_detail", pk=upload.pk)
+    return render(
+        request,
+        "enterprises/upload_list.html",
+        {
+            **paginate(request, upload_list(user=user), per_page=20),
+            "form": form,
+            "is_cb": user.role == Role.CB,  # type: ignore[union-attr]
+        },
+    )
+
+
+def _upload(request: HttpRequest, pk: int) -> LedgerUpload:
+    return get_visible_or_404(
+        LedgerUpload.objects.select_related("job", "commit_job", "uploaded_by"), request.user, pk=pk
+    )
+
+
+@login_required
+def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    upload = _upload(request, pk)
+    errors = upload.errors
+    page = paginate(request, _ListQuery(errors), per_page=100) if errors else {}  # type: ignore[arg-type]
+    return render(
+        request,
+        "enterprises/upload_detail.html",
+        {
+            "upload": upload,
+            "error_page": page.get("page_obj"),
+            "querystring": page.get("querystring", ""),
+            "warnings": upload.warnings_list[:200],
+            "warning_more": max(0, len(upload.warnings_list) - 200),
+            "busy": upload.status in {UploadStatus.VALIDATING, UploadStatus.COMMITTING},
+            "job": upload.commit_job if upload.status == UploadStatus.COMMITTING else upload.job,
+            "can_act": request.user.certification_body_id == upload.certification_body_id,  # type: ignore[union-attr]
+        },
+    )
+
+
+class _ListQuery(list):  # type: ignore[type-arg]
+    """Let the paginator page through a plain list (the upload's issues)."""
+
+    def count(self) -> int:  # type: ignore[override]
+        return len(self)
+
+
+@login_required
+def upload_status(request: HttpRequest, pk: int) -> HttpResponse:
+    upload = _upload(request, pk)
+    busy = upload.status in {UploadStatus.VALIDATING, UploadStatus.COMMITTING}
+    job = upload.commit_job if upload.status == UploadStatus.COMMITTING else upload.job
+    response = render(request, "enterprises/_upload_status.html", {"upload": upload, "busy": busy, "job": job})
+    if not busy:
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@login_required
+@require_POST
+def upload_commit(request: HttpRequest, pk: int) -> HttpResponse:
+    upload = _upload(request, pk)
+    try:
+        ledger_upload_commit(actor=request.user, upload=upload)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _message(exc))
+    return redirect("enterprises:upload_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def upload_discard(request: HttpRequest, pk: int) -> HttpResponse:
+    upload = _upload(request, pk)
+    try:
+        ledger_upload_discard(actor=request.user, upload=upload)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _message(exc))
+    else:
+        messages.success(request, _("已放弃本次上传，没有写入任何记录。"))
+    return redirect("enterprises:upload_detail", pk=pk)
+
+
+@login_required
+def upload_failed_rows(request: HttpRequest, pk: int) -> FileResponse:
+    upload = _upload(request, pk)
+    if not upload.failed_file:
+        raise Http404
+    return FileResponse(
+        upload.failed_file.open("rb"), as_attachment=True, filename=f"failed-rows-{upload.pk}.xlsx", content_type=XLSX
+    )
+
+
+# ---- discrepancies -------------------------------------------------------------------------------
+@login_required
+def discrepancy_list_view(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if user.role not in {Role.HQ, Role.PROVINCE, Role.DISTRICT} and not user.is_superuser:  # type: ignore[union-attr,operator]
+        raise Http404
+    status = request.GET.get("status", DiscrepancyStatus.OPEN)
+    qs = discrepancy_list(user=user, status=status if status in DiscrepancyStatus.values else "")
+    return render(
+        request,
+        "enterprises/discrepancy_list.html",
+        {
+            **paginate(request, qs),
+            "status": status,
+            "statuses": DiscrepancyStatus.choices,
+            "can_settle": user.role in {Role.PROVINCE, Role.DISTRICT},  # type: ignore[union-attr,operator]
+            "form": SettleForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def discrepancy_settle_view(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_visible_or_404(EnterpriseDiscrepancy.objects.all(), request.user, pk=pk)
+    form = SettleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请选择处理方式。"))
+    else:
+        try:
+            discrepancy_settle(
+                actor=request.user,
+                discrepancy=item,
+                accept=form.cleaned_data["decision"] == "accept",
+                note=form.cleaned_data["note"],
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, _message(exc))
+        else:
+            messages.success(request, _("已处理。"))
+    return redirect("enterprises:discrepancy_list")
+
+
+# ---- training records ----------------------------------------------------------------------------
+@login_required
+def training_list_view(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if user.role not in {Role.HQ, Role.PROVINCE, Role.DISTRICT, Role.CB} and not user.is_superuser:  # type: ignore[union-attr,operator]
+        raise Http404
+    filters = {k: request.GET.get(k, "").strip() for k in ("year", "district", "q")}
+    filters = {k: v for k, v in filters.items() if v and (k != "year" or v.isdigit())}
+    if request.GET.get("export") == "xlsx":
+        job = job_create(actor=user, kind="training_export", title=_("培训台账导出"), params={"filters": filters})
+        return redirect("reporting:job_detail", pk=job.pk)
+    return render(
+        request,
+        "enterprises/training_list.html",
+        {
+            **paginate(request, training_list(user=user, **filters)),
+            "params": request.GET,
+            "is_cb": user.role == Role.CB,  # type: ignore[union-attr]
+        },
+    )
+
+
+@login_required
+def training_create(request: HttpRequest) -> HttpResponse:
+    _require_cb(request)
+    form = TrainingRecordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            training_record_create(actor=request.user, **form.service_fields())
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errs in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errs)
+            else:
+                form.add_error(None, exc)
+        else:
+            messages.success(request, _("培训记录已保存。"))
+            return redirect("enterprises:training_list")
+    return render(request, "enterprises/training_form.html", {"form": form})

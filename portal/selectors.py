@@ -1,0 +1,47 @@
+"""Reads for the dashboards: counts in the user's scope and the programme calendar."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils import timezone
+
+from enterprises.models import Enterprise, LedgerRecord
+from programme.models import CertificationBody, Deadline, OrgUnit, OrgUnitLevel, Phase, ProgrammeYear
+
+
+@dataclass(frozen=True)
+class Calendar:
+    year: ProgrammeYear | None
+    phase: Phase | None
+    next_deadline: Deadline | None
+
+
+def programme_calendar() -> Calendar:
+    """The current programme year (this calendar year, else the latest), its phase and next deadline."""
+    today = timezone.localdate()
+    year = ProgrammeYear.objects.filter(year__lte=today.year).order_by("-year").first()
+    if year is None:
+        return Calendar(None, None, None)
+    return Calendar(year, year.current_phase(), year.next_deadline())
+
+
+def dashboard_counts(*, user: Any) -> dict[str, int]:
+    units = OrgUnit.objects.visible_to(user)
+    counts = {
+        "provinces": units.filter(level=OrgUnitLevel.PROVINCE).count(),
+        "districts": units.filter(level=OrgUnitLevel.DISTRICT).count(),
+        "enterprises": Enterprise.objects.visible_to(user).count(),
+        "ledger_records": LedgerRecord.objects.visible_to(user).count(),
+    }
+    if user.role == "cb":
+        counts["certification_bodies"] = 1
+    elif user.role in {"province", "district"} and user.org_unit is not None:
+        # CBs active in the area: those with ledger records for its enterprises.
+        counts["certification_bodies"] = (
+            LedgerRecord.objects.visible_to(user).values("certification_body").distinct().count()
+        )
+    else:
+        counts["certification_bodies"] = CertificationBody.objects.visible_to(user).count()
+    return counts

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from .dashboard import panels_for
+from .listing import paginate
+from .models import Notification
+from .notifications import notification_mark_read
+from .roles import Role
+from .selectors import dashboard_counts, programme_calendar
+from .services import role_of
+
+DASHBOARD_TEMPLATES: dict[str, str] = {
+    Role.HQ: "portal/dashboard_hq.html",
+    Role.PROVINCE: "portal/dashboard_unit.html",
+    Role.DISTRICT: "portal/dashboard_unit.html",
+    Role.EXPERT: "portal/dashboard_expert.html",
+    Role.CB: "portal/dashboard_cb.html",
+    Role.ENTERPRISE: "portal/dashboard_enterprise.html",
+}
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    role = role_of(user)
+    template = DASHBOARD_TEMPLATES.get(role)
+    if template is None:
+        # An account without a role (e.g. half-configured in the admin) sees nothing but this notice.
+        return render(request, "portal/no_role.html", status=403)
+    context: dict[str, Any] = {
+        "role": role,
+        "calendar": programme_calendar(),
+        "counts": dashboard_counts(user=user),
+        "dashboard_panels": panels_for(request),
+    }
+    return render(request, template, context)
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+@login_required
+def notification_list(request: HttpRequest) -> HttpResponse:
+    qs = Notification.objects.visible_to(request.user)
+    return render(request, "portal/notification_list.html", paginate(request, qs, per_page=30))
+
+
+@login_required
+@require_POST
+def notification_read(request: HttpRequest) -> HttpResponse:
+    ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()] or None
+    notification_mark_read(user=request.user, ids=ids)  # type: ignore[arg-type]
+    return redirect("notification_list")

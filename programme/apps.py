@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ProgrammeConfig(AppConfig):
+    name = "programme"
+    verbose_name = _("行动组织")
+
+    def ready(self) -> None:
+        from portal.context_processors import NAV_ITEMS
+        from portal.roles import Role
+
+        from . import tasks  # noqa: F401  (registers the pilot report job handlers)
+
+        entry = ("区域试点", "programme:pilot_list", frozenset({Role.HQ, Role.PROVINCE, Role.DISTRICT}))
+        if entry not in NAV_ITEMS:
+            NAV_ITEMS.append(entry)

