@@ -1,9 +1,9 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -183,6 +183,22 @@ _LIST_PARAMS = [
 ]
 
 
+class LedgerListQuerySerializer(serializers.Serializer):
+    """The list filters, checked before they reach the database: a bad value is a 400 naming the parameter."""
+
+    programme_year = serializers.IntegerField(required=False, min_value=2020, max_value=2100)
+    uscc = serializers.CharField(required=False, max_length=18, trim_whitespace=True)
+    district = serializers.RegexField(
+        r"^\d{6}$", required=False, error_messages={"invalid": "区划代码应为6位数字。"}
+    )
+    certified = serializers.BooleanField(required=False, allow_null=True, default=None)
+    updated_since = serializers.DateTimeField(required=False)
+
+    def validate_updated_since(self, value: dt.datetime) -> dt.datetime:
+        # PostgreSQL accepts offsets up to ±15:59; compare in UTC, whatever offset the caller sent.
+        return value.astimezone(dt.UTC)
+
+
 class LedgerRecordViewSet(ScopedReadOnlyViewSet):
     """帮扶台账. A CB reads and writes only its own records; unit staff read their area's; HQ all."""
 
@@ -190,17 +206,21 @@ class LedgerRecordViewSet(ScopedReadOnlyViewSet):
     serializer_class = LedgerRecordOutputSerializer
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        params = self.request.query_params
-        certified = params.get("certified", "")
+        if self.action != "list":
+            return ledger_list(user=self.request.user).select_related("reported_district")
+        query = LedgerListQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        certified = params.get("certified")
         qs = ledger_list(
             user=self.request.user,
-            year=params.get("programme_year") if (params.get("programme_year") or "").isdigit() else None,
+            year=params.get("programme_year"),
             district=params.get("district", ""),
-            certified={"true": "1", "1": "1", "false": "0", "0": "0"}.get(certified.lower(), ""),
-            updated_since=parse_datetime(params.get("updated_since", "")) if params.get("updated_since") else None,
+            certified="" if certified is None else ("1" if certified else "0"),
+            updated_since=params.get("updated_since"),
         ).select_related("reported_district")
         if uscc := params.get("uscc"):
-            qs = qs.filter(enterprise__uscc=uscc.strip().upper())
+            qs = qs.filter(enterprise__uscc=uscc.upper())
         return qs
 
     @extend_schema(parameters=_LIST_PARAMS, summary="列出可见的帮扶台账记录（分页）")

@@ -80,6 +80,8 @@ class EnterpriseQuerySet(ScopedQuerySet["Enterprise"]):
         return self.filter(ledger_records__certification_body_id=user.certification_body_id).distinct()
 
     def for_enterprise(self, user: User) -> EnterpriseQuerySet:
+        if user.enterprise_id is None:
+            return self.none()
         return self.filter(pk=user.enterprise_id)
 
 
@@ -173,6 +175,8 @@ class LedgerRecordQuerySet(ScopedQuerySet["LedgerRecord"]):
         return self.filter(certification_body_id=user.certification_body_id)
 
     def for_enterprise(self, user: User) -> LedgerRecordQuerySet:
+        if user.enterprise_id is None:
+            return self.none()
         return self.filter(enterprise_id=user.enterprise_id)
 
 

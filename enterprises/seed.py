@@ -179,7 +179,7 @@ def _store_ledger(rows: list[tuple[Any, ...]]) -> None:
         "programme_year_id",
         "certification_body_id",
         "enterprise_id",
-        *[LedgerRecord._meta.get_field(n).column for n in RECORD_FIELDS],  # type: ignore[union-attr,misc]
+        *[str(LedgerRecord._meta.get_field(n).column) for n in RECORD_FIELDS],  # type: ignore[union-attr]
         "warnings",
         "content_hash",
         "source",

@@ -29,6 +29,14 @@ def enterprise_list(
     return qs.order_by("uscc")
 
 
+def _year_id(year: int | str) -> int:
+    """A year from a query string; one that is not a number matches nothing (year 0 does not exist)."""
+    try:
+        return int(year)
+    except (TypeError, ValueError):
+        return 0
+
+
 def ledger_list(
     *,
     user: Any,
@@ -44,7 +52,7 @@ def ledger_list(
     """Ledger records the user may see (a CB its own; unit staff their area, any CB; HQ all), filtered."""
     qs = LedgerRecord.objects.visible_to(user).select_related("enterprise__district", "certification_body")
     if year:
-        qs = qs.filter(programme_year_id=year)
+        qs = qs.filter(programme_year_id=_year_id(year))
     if q:
         qs = qs.filter(
             Q(reported_name__contains=q)
@@ -84,7 +92,7 @@ def training_list(
 ) -> QuerySet[TrainingRecord]:
     qs = TrainingRecord.objects.visible_to(user).select_related("district", "certification_body")
     if year:
-        qs = qs.filter(programme_year_id=year)
+        qs = qs.filter(programme_year_id=_year_id(year))
     if district:
         qs = qs.filter(district__path__contains=f"{district.strip()}/")
     if q:

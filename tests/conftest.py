@@ -22,13 +22,17 @@ def django_db_setup(django_db_setup, django_db_blocker):
 def _reference_data_present(request):
     """Transactional tests (live server, real worker) flush the database when they end; whichever test
     runs next on that database gets the idempotent reference data back first."""
-    if request.node.get_closest_marker("django_db") is None and not {"db", "transactional_db"} & set(
-        request.fixturenames
-    ):
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if marker is None and not {"db", "transactional_db", "live_server"} & names:
         return
     from programme.models import OrgUnit
 
-    request.getfixturevalue("django_db_blocker")
+    # Set the database up first (an autouse fixture may run before the test's own database fixture).
+    transactional = bool({"transactional_db", "live_server"} & names) or bool(
+        marker is not None and marker.kwargs.get("transaction")
+    )
+    request.getfixturevalue("transactional_db" if transactional else "db")
     if not OrgUnit.objects.exists():
         call_command("load_reference_data", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
 

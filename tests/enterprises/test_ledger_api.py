@@ -114,6 +114,19 @@ def test_get_own_records_with_filters_and_pagination(open_year):
     assert client.get(URL, {"programme_year": 2023}).json()["count"] == 0
 
 
+def test_bad_list_filters_are_a_400_naming_the_parameter(open_year):
+    client = token_client(cb_user())
+    bad = client.get(URL, {"programme_year": "-5", "district": "12x", "updated_since": "yesterday"})
+    assert bad.status_code == 400
+    fields = bad.json()["error"]["fields"]
+    assert {"programme_year", "district", "updated_since"} <= set(fields)
+    assert "6位数字" in str(fields["district"])
+    # An offset PostgreSQL cannot store is converted to UTC rather than failing.
+    odd = client.get(URL, {"updated_since": "1834-12-28T14:46:17+22:39", "certified": "false"})
+    assert odd.status_code == 200 and odd.json()["count"] == 0
+    assert client.get(URL, {"certified": "maybe"}).status_code == 400
+
+
 def test_cb_a_cannot_read_or_write_cb_b_records(open_year):
     a, b = cb_user(), cb_user()
     uscc = valid_uscc("120113")
