@@ -22,7 +22,7 @@ TYPED_APPS := portal programme enterprises assessments reporting
 TEST_ENV := env DJANGO_SETTINGS_MODULE=portal.settings.test \
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) CELERY_TASK_ALWAYS_EAGER=1
 
-.PHONY: help install install-test demo test lint typecheck unit browser services clean backup restore _lint _typecheck \
+.PHONY: help install install-test demo test bench-load lint typecheck unit browser services clean backup restore _lint _typecheck \
 	_messages _unit _browser
 
 help:
@@ -95,6 +95,11 @@ _unit:
 _browser:
 	@scripts/services.sh --check
 	$(TEST_ENV) $(BIN)/pytest -m browser $(PYTEST_ARGS)
+
+# The load benchmark: gunicorn with production settings on PostgreSQL + Redis over national data, locust headless.
+bench-load: install-test
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e ".[dev,bench]"
+	$(BIN)/python benchmarks/load.py
 
 clean:
 	rm -rf .pytest_cache .mypy_cache .ruff_cache staticfiles artifacts
