@@ -13,9 +13,8 @@ class AssessmentsConfig(AppConfig):
         from . import dashboard, handlers  # noqa: F401 - registers the dashboard panels and job handlers
 
         entries = [
-            ("工作成效评估", "assessments:index", frozenset({Role.HQ, Role.PROVINCE, Role.DISTRICT})),
-            ("专家评分", "assessments:expert_home", frozenset({Role.EXPERT})),
+            (_("工作成效评估"), "assessments:index", frozenset({Role.HQ, Role.PROVINCE, Role.DISTRICT})),
+            (_("专家评分"), "assessments:expert_home", frozenset({Role.EXPERT})),
         ]
-        for entry in entries:
-            if entry not in NAV_ITEMS:
-                NAV_ITEMS.append(entry)
+        known = {url for _label, url, _roles in NAV_ITEMS}
+        NAV_ITEMS.extend(entry for entry in entries if entry[1] not in known)

@@ -13,10 +13,10 @@ class EnterprisesConfig(AppConfig):
         from . import dashboard, tasks  # noqa: F401 - registers job handlers and dashboard panels
 
         entries = [
-            ("帮扶台账", "enterprises:ledger_list", frozenset({Role.HQ, Role.PROVINCE, Role.DISTRICT, Role.CB})),
-            ("台账上传", "enterprises:upload_list", frozenset({Role.CB})),
-            ("培训台账", "enterprises:training_list", frozenset({Role.HQ, Role.PROVINCE, Role.DISTRICT, Role.CB})),
-            ("企业信息差异", "enterprises:discrepancy_list", frozenset({Role.HQ, Role.PROVINCE, Role.DISTRICT})),
+            (_("帮扶台账"), "enterprises:ledger_list", frozenset({Role.HQ, Role.PROVINCE, Role.DISTRICT, Role.CB})),
+            (_("台账上传"), "enterprises:upload_list", frozenset({Role.CB})),
+            (_("培训台账"), "enterprises:training_list", frozenset({Role.HQ, Role.PROVINCE, Role.DISTRICT, Role.CB})),
+            (_("企业信息差异"), "enterprises:discrepancy_list", frozenset({Role.HQ, Role.PROVINCE, Role.DISTRICT})),
         ]
         known = {url for _label, url, _roles in NAV_ITEMS}
         NAV_ITEMS.extend(entry for entry in entries if entry[1] not in known)

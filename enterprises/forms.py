@@ -11,7 +11,8 @@ from .models import TrainingRecord
 
 
 def year_choices() -> list[tuple[int, str]]:
-    return [(y, f"{y}年度") for y in ProgrammeYear.objects.order_by("-year").values_list("year", flat=True)]
+    years = ProgrammeYear.objects.order_by("-year").values_list("year", flat=True)
+    return [(y, _("%(year)s年度") % {"year": y}) for y in years]
 
 
 class LedgerUploadForm(forms.Form):

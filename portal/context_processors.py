@@ -24,12 +24,17 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     role = Role.HQ if user.is_superuser and not user.role else user.role
-    items = []
-    for label, url_name, roles in NAV_ITEMS:
-        if role in roles:
-            url = reverse(url_name)
-            active = request.path == url or (url != "/" and request.path.startswith(url))
-            items.append({"label": str(label), "url": url, "active": active})
+    items = [
+        {"label": str(label), "url": reverse(url_name), "active": False}
+        for label, url_name, roles in NAV_ITEMS
+        if role in roles
+    ]
+    # Only the entry whose address is the longest prefix of this page is marked (/ledger/uploads/ marks
+    # 台账上传, not 帮扶台账 too).
+    matching = [item for item in items if request.path == item["url"] or (
+        item["url"] != "/" and request.path.startswith(item["url"]))]
+    if matching:
+        max(matching, key=lambda item: len(item["url"]))["active"] = True
     from .models import Notification
 
     unread = Notification.objects.visible_to(user).unread().count()

@@ -12,6 +12,6 @@ class ProgrammeConfig(AppConfig):
 
         from . import tasks  # noqa: F401  (registers the pilot report job handlers)
 
-        entry = ("区域试点", "programme:pilot_list", frozenset({Role.HQ, Role.PROVINCE, Role.DISTRICT}))
-        if entry not in NAV_ITEMS:
+        entry = (_("区域试点"), "programme:pilot_list", frozenset({Role.HQ, Role.PROVINCE, Role.DISTRICT}))
+        if entry[1] not in {url for _label, url, _roles in NAV_ITEMS}:
             NAV_ITEMS.append(entry)

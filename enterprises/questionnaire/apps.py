@@ -15,7 +15,7 @@ class QuestionnaireConfig(AppConfig):
 
         from . import dashboard, exports  # noqa: F401  (registers the panel and the export job)
 
-        entry = ("调查问卷", "questionnaire:home",
+        entry = (_("调查问卷"), "questionnaire:home",
                  frozenset({Role.HQ, Role.PROVINCE, Role.DISTRICT, Role.CB, Role.ENTERPRISE}))
-        if entry not in NAV_ITEMS:
+        if entry[1] not in {url for _label, url, _roles in NAV_ITEMS}:
             NAV_ITEMS.append(entry)

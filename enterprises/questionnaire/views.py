@@ -263,7 +263,7 @@ def _rows_for(figures: Any) -> dict[str, list[dict[str, Any]]]:
                 "width": 0 if value is None else max(0.0, min(100.0, abs(value)))}
 
     return {
-        "metrics": [bar(METRIC_LABELS[k], v, "个百分点" if k in POINT_METRICS else "%", True)
+        "metrics": [bar(METRIC_LABELS[k], v, _("个百分点") if k in POINT_METRICS else "%", True)
                     for k, v in figures.metric_changes.items()],
         "satisfaction": [bar(SATISFACTION_LABELS[k], v) for k, v in figures.satisfaction_rates.items()],
         "results": [bar(RESULT_LABELS[k], v) for k, v in figures.result_indicators.items()],
