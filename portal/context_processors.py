@@ -24,7 +24,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     role = Role.HQ if user.is_superuser and not user.role else user.role
-    items = [
+    items: list[dict[str, Any]] = [
         {"label": str(label), "url": reverse(url_name), "active": False}
         for label, url_name, roles in NAV_ITEMS
         if role in roles
