@@ -1,12 +1,8 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
-from import_export.admin import ImportExportMixin
 
-from portal.admin import ScopedAdminMixin, _is_hq
+from portal.admin import ScopedAdminMixin, ScopedImportExportMixin
 
 from .models import (
     Enterprise,
@@ -17,19 +13,6 @@ from .models import (
     TrainingRecord,
 )
 from .resources import EnterpriseResource
-
-
-class ScopedImportExportMixin(ImportExportMixin):
-    """Export what the user may see (the admin queryset is scoped); only HQ imports reference data."""
-
-    def has_import_permission(self, request: HttpRequest) -> bool:
-        return _is_hq(request)
-
-    def has_export_permission(self, request: HttpRequest) -> bool:
-        return self.has_view_permission(request)  # type: ignore[attr-defined,no-any-return]
-
-    def get_export_queryset(self, request: HttpRequest) -> Any:
-        return self.get_queryset(request)  # type: ignore[attr-defined]
 
 
 @admin.register(Enterprise)

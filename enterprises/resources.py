@@ -1,4 +1,4 @@
-"""django-import-export resources for the reference data: the enterprise registry and the CB registry.
+"""django-import-export resource for the enterprise registry (the CB registry's is in programme.resources).
 
 Rows are matched on their natural keys (USCC, CNCA approval number); divisions are given by their GB/T 2260
 code; every row is validated by the model (USCC check character, approval-number format) before saving.
@@ -10,7 +10,7 @@ from typing import Any
 
 from import_export import fields, resources, widgets
 
-from programme.models import CertificationBody, OrgUnit, OrgUnitLevel
+from programme.models import OrgUnit, OrgUnitLevel
 
 from .models import Enterprise
 from .sizing import classify, load_thresholds
@@ -22,14 +22,6 @@ class DistrictWidget(widgets.ForeignKeyWidget):
 
     def get_queryset(self, value: Any, row: Any, *args: Any, **kwargs: Any) -> Any:
         return OrgUnit.objects.filter(level=OrgUnitLevel.DISTRICT)
-
-
-class ProvinceWidget(widgets.ForeignKeyWidget):
-    def __init__(self) -> None:
-        super().__init__(OrgUnit, field="code")
-
-    def get_queryset(self, value: Any, row: Any, *args: Any, **kwargs: Any) -> Any:
-        return OrgUnit.objects.filter(level=OrgUnitLevel.PROVINCE)
 
 
 class EnterpriseResource(resources.ModelResource):
@@ -63,18 +55,3 @@ class EnterpriseResource(resources.ModelResource):
             assets=instance.assets,
             table=getattr(self, "_thresholds", None),
         )
-
-
-class CertificationBodyResource(resources.ModelResource):
-    approval_number = fields.Field(attribute="approval_number", column_name="批准号")
-    name = fields.Field(attribute="name", column_name="机构名称")
-    status = fields.Field(attribute="status", column_name="状态代码")
-    province = fields.Field(attribute="province", column_name="注册地代码", widget=ProvinceWidget())
-
-    class Meta:
-        model = CertificationBody
-        import_id_fields = ("approval_number",)
-        fields = ("approval_number", "name", "status", "province")
-        export_order = fields
-        clean_model_instances = True
-        skip_unchanged = True

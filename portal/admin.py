@@ -7,6 +7,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportMixin
 
 from .models import AuditEvent, User
 from .roles import STAFF_ROLES, Role
@@ -47,6 +48,19 @@ class ScopedAdminMixin:
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self.hq_can_edit and _is_hq(request)
+
+
+class ScopedImportExportMixin(ImportExportMixin):
+    """Export what the user may see (the admin queryset is scoped); only HQ imports reference data."""
+
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        return _is_hq(request)
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return self.has_view_permission(request)  # type: ignore[attr-defined,no-any-return]
+
+    def get_export_queryset(self, request: HttpRequest) -> Any:
+        return self.get_queryset(request)  # type: ignore[attr-defined]
 
 
 @admin.register(User)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from portal.admin import ScopedAdminMixin
+from portal.admin import ScopedAdminMixin, ScopedImportExportMixin
 
 from .models import (
     CertificationBody,
@@ -14,6 +14,7 @@ from .models import (
     PilotStatistics,
     ProgrammeYear,
 )
+from .resources import CertificationBodyResource
 
 
 @admin.register(OrgUnit)
@@ -26,7 +27,8 @@ class OrgUnitAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(CertificationBody)
-class CertificationBodyAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class CertificationBodyAdmin(ScopedImportExportMixin, ScopedAdminMixin, admin.ModelAdmin):
+    resource_classes = [CertificationBodyResource]
     list_display = ["approval_number", "name", "status", "province"]
     list_filter = ["status"]
     search_fields = ["approval_number", "name"]

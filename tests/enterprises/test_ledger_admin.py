@@ -8,8 +8,9 @@ from django.contrib.admin.sites import site
 from django.test import RequestFactory
 
 from enterprises.models import Enterprise
-from enterprises.resources import CertificationBodyResource, EnterpriseResource
+from enterprises.resources import EnterpriseResource
 from programme.models import CertificationBody
+from programme.resources import CertificationBodyResource
 from tests.factories import EnterpriseFactory, district_user, hq_user, valid_uscc
 
 pytestmark = pytest.mark.django_db
@@ -61,3 +62,15 @@ def test_admin_import_is_hq_only_and_export_is_scoped():
     request.user = hq_user()
     assert admin.has_import_permission(request)
     assert {e.pk for e in admin.get_export_queryset(request)} >= {inside.pk, outside.pk}
+
+
+def test_cb_registry_import_and_export_in_the_admin(client, login):
+    cb_admin = site._registry[CertificationBody]
+    request = RequestFactory().get("/admin/programme/certificationbody/")
+    request.user = district_user("120113")
+    assert not cb_admin.has_import_permission(request)
+    assert cb_admin.has_export_permission(request)
+    login(hq_user())
+    assert client.get("/admin/programme/certificationbody/import/").status_code == 200
+    export_page = client.get("/admin/programme/certificationbody/export/")
+    assert export_page.status_code == 200 and "批准号" in export_page.content.decode()
