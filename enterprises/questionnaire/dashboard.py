@@ -32,7 +32,7 @@ def questionnaire_panel(request: HttpRequest) -> dict[str, Any] | None:
         own, _children = selectors.aggregate_units_for(user=user)
         if own is None:
             return None
-        context["figures"] = selectors.aggregates_by_unit(year=version.year, units=[own])[own.code]
+        context["figures"] = selectors.response_counts(year=version.year, unit=own)
         return context
     if role == Role.CB:
         return context

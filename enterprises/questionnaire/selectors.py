@@ -229,6 +229,27 @@ def aggregates_by_unit(*, year: int, units: Sequence[OrgUnit]) -> dict[str, Aggr
     return result
 
 
+@dataclass(frozen=True)
+class ResponseCounts:
+    """The progress figures of :class:`Aggregates` alone: assisted, submitted and the response rate."""
+
+    assisted: int
+    submitted: int
+    response_rate: float | None
+
+
+def response_counts(*, year: int, unit: OrgUnit) -> ResponseCounts:
+    """The same three figures as ``aggregates_by_unit`` for one unit's subtree, counted without the other
+    aggregates (the dashboard panel and the progress page show only these)."""
+    assisted = assisted_enterprises(year)
+    responses = counted_responses(year)
+    if len(unit.path) >= PROVINCE_PATH_LENGTH:  # the country is everything
+        assisted = assisted.filter(district__path__startswith=unit.path)
+        responses = responses.filter(enterprise__district__path__startswith=unit.path)
+    n_assisted, n_submitted = assisted.count(), responses.count()
+    return ResponseCounts(n_assisted, n_submitted, _pct(n_submitted, n_assisted))
+
+
 def aggregates_for_enterprises(*, year: int, enterprises: QuerySet[Enterprise]) -> Aggregates:
     """Aggregates over a set of enterprises (e.g. a pilot region's), same method as for units."""
     ids = enterprises.values("pk")
@@ -274,7 +295,9 @@ def aggregate_units_for(*, user: Any) -> tuple[OrgUnit | None, list[OrgUnit]]:
 
 def progress_list(*, user: Any, year: int, status: str = "", q: str = "") -> QuerySet[Enterprise]:
     """Assisted enterprises of the year in the user's scope, with their questionnaire status."""
-    responses = Response.objects.filter(enterprise=OuterRef("pk"), programme_year_id=year)
+    # One response per enterprise and year (a unique constraint). No ordering in the subqueries: the
+    # model's default ordering would join and sort for every row.
+    responses = Response.objects.filter(enterprise=OuterRef("pk"), programme_year_id=year).order_by()
     qs = (
         Enterprise.objects.visible_to(user)
         .filter(_ledger_exists(year, "pk"))
@@ -291,14 +314,17 @@ def progress_list(*, user: Any, year: int, status: str = "", q: str = "") -> Que
             has_account=Exists(User.objects.filter(enterprise=OuterRef("pk"), is_active=True)),
         )
     )
+    # Status filters as (anti-)semi-joins rather than comparisons with the annotated subquery, which the
+    # planner can only evaluate row by row.
+    submitted = responses.filter(status=ResponseStatus.SUBMITTED)
     if status == "submitted":
-        qs = qs.filter(q_status=ResponseStatus.SUBMITTED)
+        qs = qs.filter(Exists(submitted))
     elif status == "draft":
-        qs = qs.filter(q_status=ResponseStatus.DRAFT)
+        qs = qs.filter(Exists(responses.filter(status=ResponseStatus.DRAFT)))
     elif status == "none":
-        qs = qs.filter(q_status__isnull=True)
+        qs = qs.filter(~Exists(responses))
     elif status == "pending":
-        qs = qs.filter(Q(q_status__isnull=True) | ~Q(q_status=ResponseStatus.SUBMITTED))
+        qs = qs.filter(~Exists(submitted))
     if q:
         qs = qs.filter(Q(name__contains=q) | Q(uscc__startswith=q.upper()))
     return qs.order_by("district__code", "uscc")

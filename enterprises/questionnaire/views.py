@@ -204,7 +204,7 @@ def progress(request: HttpRequest, year: int) -> HttpResponse:
     status = params.get("status", "")
     qs = selectors.progress_list(user=request.user, year=year, status=status, q=params.get("q", "").strip())
     own, _children = selectors.aggregate_units_for(user=request.user)
-    figures = selectors.aggregates_by_unit(year=year, units=[own])[own.code] if own else None
+    figures = selectors.response_counts(year=year, unit=own) if own else None
     return render(request, "questionnaire/progress.html", {
         **paginate(request, qs), "params": params, "version": version, "year": year, "unit": own,
         "figures": figures, "years": QuestionnaireVersion.objects.values_list("programme_year", flat=True),
