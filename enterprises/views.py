@@ -31,7 +31,7 @@ from .models import (
     SizeClass,
     UploadStatus,
 )
-from .selectors import discrepancy_list, enterprise_list, ledger_list, training_list, upload_list
+from .selectors import LedgerPages, discrepancy_list, enterprise_list, ledger_list, training_list, upload_list
 from .services import (
     discrepancy_settle,
     ledger_record_delete,
@@ -110,7 +110,8 @@ def ledger_list_view(request: HttpRequest) -> HttpResponse:
         request,
         "enterprises/ledger_list.html",
         {
-            **paginate(request, qs),
+            # Without a year, pages are cut year by year (same rows and order, no sort of every year).
+            **paginate(request, qs if "year" in filters else LedgerPages(qs)),  # type: ignore[arg-type]
             "params": request.GET,
             "years": ProgrammeYear.objects.order_by("-year").values_list("year", flat=True),
             "dimensions": AssistanceDimension.choices,
