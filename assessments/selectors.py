@@ -50,7 +50,7 @@ def scheme_items(*, scheme: IndicatorScheme) -> list[IndicatorItem]:
 
 
 def expert_assignments(*, user: Any, year: int | None = None) -> QuerySet[ExpertAssignment]:
-    qs = ExpertAssignment.objects.visible_to(user).select_related("unit", "evaluation", "expert")
+    qs = ExpertAssignment.objects.visible_to(user).select_related("unit", "evaluation__evaluator", "expert")
     if year:
         qs = qs.filter(evaluation__programme_year_id=year)
     return qs.order_by("-evaluation__programme_year_id", "unit__code")
