@@ -7,7 +7,8 @@ Delivery is at-least-once (``acks_late`` + ``reject_on_worker_lost``, and a swee
 jobs), execution is exactly-once per job: a task may only *claim* a job that is queued, or running with a
 heartbeat older than ``JOB_STALE_SECONDS`` (its worker is gone). While a handler runs, a heartbeat thread
 touches the row every ``JOB_HEARTBEAT_SECONDS``. A task that finds the job running elsewhere with a fresh
-heartbeat asks to be retried later instead of running it twice.
+heartbeat asks to be retried later instead of running it twice. A job created while the broker is unreachable
+stays queued (the request that created it does not fail) until the sweeper sends it.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from .models import Job, JobStatus
 
@@ -57,10 +59,17 @@ def job_create(*, actor: Any, kind: str, title: str, params: dict[str, Any] | No
     return job
 
 
-def job_enqueue(*, job_id: int) -> None:
+def job_enqueue(*, job_id: int) -> bool:
+    """Send the job's task. With the broker unreachable the job stays queued and the stale-job sweeper sends it
+    again later: the caller (a web request, after its transaction committed) must not fail for that."""
     from .tasks import run_job
 
-    run_job.delay(job_id)
+    try:
+        run_job.delay(job_id)
+    except BrokerUnavailable as exc:
+        logger.warning("job %s stays queued: the broker is unreachable (%s)", job_id, exc)
+        return False
+    return True
 
 
 def _progress_updater(job_id: int) -> Progress:
