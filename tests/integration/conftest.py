@@ -1,9 +1,12 @@
 """Integration fixtures: a REAL Celery worker process on Redis against the pytest test database.
 
-The worker is started once per test session (per xdist worker) with ``--pool=solo`` on its own queue in a
-separate Redis database, so it never picks up another run's messages. It reads the test database through
+The shared worker is started once per test session (per xdist worker) with ``--pool=solo`` on its own queue
+in a separate Redis database, so it never picks up another run's messages. It reads the test database through
 ``DATABASE_URL``; tests that use it need ``transactional_db`` (rows must be committed to be seen) and, as
 transactional tests flush the database, they reload the reference data they need.
+
+The fault-injection tests (``faults``, see faults.py) start and kill their own workers on a private
+``redis-server``.
 
 Nothing here is skipped: if Redis or PostgreSQL is not there, the tests fail.
 """
@@ -18,33 +21,15 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 import redis
-from django.db import connection
 
-from portal.celery import app as celery_app
+from .faults import HANDLER_MODULE, ROOT, Cluster, PrivateRedis, celery_routed_to, database_url
 
-ROOT = Path(__file__).resolve().parents[2]
 # Redis database 15 is kept for the integration tests; CELERY_TEST_BROKER_URL overrides it.
 BROKER_URL = os.environ.get("CELERY_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
-HANDLER_MODULE = "tests.integration.job_handlers"
-
-
-def _database_url() -> str:
-    settings = connection.settings_dict
-    if settings["ENGINE"] != "django.db.backends.postgresql":
-        pytest.fail(
-            "the worker tests need PostgreSQL: run them with DATABASE_URL=postgres://... (make test does); "
-            f"the test database here is {settings['ENGINE']}"
-        )
-    user = quote(settings.get("USER") or "postgres")
-    password = settings.get("PASSWORD") or ""
-    auth = f"{user}:{quote(password)}" if password else user
-    host = settings.get("HOST") or "127.0.0.1"
-    port = settings.get("PORT") or 5432
-    return f"postgres://{auth}@{host}:{port}/{settings['NAME']}"
+_database_url = database_url  # the name test_backup_restore.py imports
 
 
 class Worker:
@@ -66,16 +51,6 @@ class Worker:
         return "\n".join(self.lines[-80:])
 
 
-def _reset_app_connections() -> None:
-    """Drop what the app built from its previous configuration (router, queues, producer/connection pools)."""
-    celery_app.amqp.__dict__.pop("router", None)
-    celery_app.amqp.__dict__.pop("queues", None)
-    celery_app.amqp._producer_pool = None
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
-        celery_app._pool = None
-
-
 @pytest.fixture(scope="session")
 def celery_worker_process(django_db_setup, django_db_blocker) -> Iterator[Worker]:
     try:
@@ -84,12 +59,12 @@ def celery_worker_process(django_db_setup, django_db_blocker) -> Iterator[Worker
         pytest.fail(f"Redis is not reachable at {BROKER_URL}: {exc}. Start it (scripts/services.sh).")
 
     with django_db_blocker.unblock():
-        database_url = _database_url()
+        db_url = database_url()
     queue = f"integration-{uuid.uuid4().hex[:12]}"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "portal.settings.test",
-        "DATABASE_URL": database_url,
+        "DATABASE_URL": db_url,
         "DATABASE_CONN_MAX_AGE": "0",
         "CELERY_BROKER_URL": BROKER_URL,
         "CELERY_TASK_ALWAYS_EAGER": "0",
@@ -116,26 +91,10 @@ def celery_worker_process(django_db_setup, django_db_blocker) -> Iterator[Worker
             pytest.fail(f"the Celery worker did not start (exit code {proc.poll()}):\n{worker.log}")
 
     # Send this process's tasks to the test worker: the real broker, its own queue, never eager.
-    saved = {key: celery_app.conf.get(key) for key in
-             ("broker_url", "task_always_eager", "task_default_queue", "task_routes")}
-    saved_env = os.environ.get("CELERY_BROKER_URL")
-    os.environ["CELERY_BROKER_URL"] = BROKER_URL  # Celery reads this variable before its own setting
-    celery_app.conf.update(
-        broker_url=BROKER_URL,
-        task_always_eager=False,
-        task_default_queue=queue,
-        task_routes={"reporting.tasks.run_job": {"queue": queue}},
-    )
-    _reset_app_connections()
     try:
-        yield worker
+        with celery_routed_to(BROKER_URL, queue):
+            yield worker
     finally:
-        if saved_env is None:
-            os.environ.pop("CELERY_BROKER_URL", None)
-        else:
-            os.environ["CELERY_BROKER_URL"] = saved_env
-        celery_app.conf.update(saved)
-        _reset_app_connections()
         proc.terminate()
         try:
             proc.wait(timeout=20)
@@ -164,3 +123,30 @@ def wait_until() -> Callable[..., None]:
         pytest.fail(f"timed out after {timeout}s: {message}")
 
     return _wait
+
+
+@pytest.fixture(scope="module")
+def private_redis(tmp_path_factory) -> Iterator[PrivateRedis]:
+    """A ``redis-server`` of this module's own (never the shared one): the fault tests kill and restart it."""
+    server = PrivateRedis(tmp_path_factory.mktemp("redis"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def faults(private_redis, transactional_db, settings) -> Iterator[Cluster]:
+    """Workers this test starts and kills, on a Redis database of its own in the private Redis. They share the
+    test's database (committed rows) and ``MEDIA_ROOT``; they are stopped before the database is flushed. Their
+    logs are printed at teardown (pytest shows them when the test failed)."""
+    if not private_redis.process or not private_redis.process.alive:
+        private_redis.restart()  # an earlier test failed while it was down
+    cluster = Cluster(redis_server=private_redis, db_url=database_url(), media_root=settings.MEDIA_ROOT)
+    with celery_routed_to(cluster.broker_url, cluster.queue):
+        try:
+            yield cluster
+        finally:
+            cluster.stop_all()
+            print(cluster.logs())
