@@ -208,7 +208,10 @@ CELERY_TASK_TIME_LIMIT = 60 * 60
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
-    "sweep-stale-jobs": {"task": "reporting.tasks.sweep_stale_jobs", "schedule": 60.0},
+    "sweep-stale-jobs": {
+        "task": "reporting.tasks.sweep_stale_jobs",
+        "schedule": float(env("JOB_SWEEP_SECONDS", "60")),
+    },
     "deadline-reminders": {"task": "portal.tasks.send_deadline_reminders", "schedule": 60.0 * 60},
 }
 # A running job whose heartbeat is older than this is considered orphaned (its worker died).
