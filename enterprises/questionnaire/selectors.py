@@ -49,6 +49,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    FilteredRelation,
     FloatField,
     Max,
     OuterRef,
@@ -241,13 +242,16 @@ class ResponseCounts:
 def response_counts(*, year: int, unit: OrgUnit) -> ResponseCounts:
     """The same three figures as ``aggregates_by_unit`` for one unit's subtree, counted without the other
     aggregates (the dashboard panel and the progress page show only these)."""
-    assisted = assisted_enterprises(year)
-    responses = counted_responses(year)
+    # One pass: the assisted enterprises, each joined to its questionnaire of the year (at most one, a
+    # unique constraint); counted responses are the submitted ones among them.
+    assisted = assisted_enterprises(year).annotate(
+        year_response=FilteredRelation("questionnaire_responses",
+                                       condition=Q(questionnaire_responses__programme_year_id=year)))
     if len(unit.path) >= PROVINCE_PATH_LENGTH:  # the country is everything
         assisted = assisted.filter(district__path__startswith=unit.path)
-        responses = responses.filter(enterprise__district__path__startswith=unit.path)
-    n_assisted, n_submitted = assisted.count(), responses.count()
-    return ResponseCounts(n_assisted, n_submitted, _pct(n_submitted, n_assisted))
+    row = assisted.order_by().aggregate(
+        assisted=Count("pk"), submitted=Count("pk", filter=Q(year_response__status=ResponseStatus.SUBMITTED)))
+    return ResponseCounts(row["assisted"], row["submitted"], _pct(row["submitted"], row["assisted"]))
 
 
 def aggregates_for_enterprises(*, year: int, enterprises: QuerySet[Enterprise]) -> Aggregates:

@@ -202,13 +202,34 @@ def progress(request: HttpRequest, year: int) -> HttpResponse:
     version = _version(year)
     params = request.GET
     status = params.get("status", "")
-    qs = selectors.progress_list(user=request.user, year=year, status=status, q=params.get("q", "").strip())
+    q = params.get("q", "").strip()
+    qs = selectors.progress_list(user=request.user, year=year, status=status, q=q)
     own, _children = selectors.aggregate_units_for(user=request.user)
     figures = selectors.response_counts(year=year, unit=own) if own else None
+    # Unfiltered, the list is the scope's assisted enterprises: their number is on the tiles already.
+    listing: Any = _Counted(qs, figures.assisted) if figures is not None and not status and not q else qs
     return render(request, "questionnaire/progress.html", {
-        **paginate(request, qs), "params": params, "version": version, "year": year, "unit": own,
+        **paginate(request, listing), "params": params, "version": version, "year": year, "unit": own,
         "figures": figures, "years": QuestionnaireVersion.objects.values_list("programme_year", flat=True),
     })
+
+
+class _Counted:
+    """A queryset whose length is known, for the paginator (which would otherwise count it again)."""
+
+    ordered = True
+
+    def __init__(self, queryset: Any, count: int) -> None:
+        self.queryset, self._count = queryset, count
+
+    def count(self) -> int:
+        return self._count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, key: slice) -> Any:
+        return self.queryset[key]
 
 
 @login_required

@@ -222,3 +222,16 @@ def test_dashboard_counts_match_the_aggregates(world):
         counts = response_counts(year=YEAR, unit=unit(code))
         assert (counts.assisted, counts.submitted, counts.response_rate) == (
             full.assisted, full.submitted, full.response_rate), code
+
+
+@pytest.mark.parametrize("role", ["hq", "province", "district"])
+def test_progress_page_count_without_filters_is_the_assisted_count(world, login, role):
+    """Unfiltered, the progress list is counted from the tiles' figure: it must be the list's length."""
+    from enterprises.questionnaire.selectors import progress_list
+
+    world.grow(3)
+    user = world.users[role]
+    page = login(user).get(f"/questionnaire/{YEAR}/progress/")
+    assert page.status_code == 200
+    expected = progress_list(user=user, year=YEAR).count()
+    assert page.context["page_obj"].paginator.count == expected == page.context["figures"].assisted
