@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import functools
+import hashlib
 from typing import Any
 
 from django.contrib import messages
@@ -14,7 +16,7 @@ from portal.audit import audit_history
 from portal.listing import paginate
 from portal.roles import Role
 from portal.scoping import get_visible_or_404
-from programme.models import ProgrammeYear
+from programme.models import OrgUnit, OrgUnitLevel, ProgrammeYear
 from reporting.jobs import job_create
 
 from .forms import LedgerUploadForm, SettleForm, TrainingRecordForm
@@ -161,9 +163,23 @@ def template_download(request: HttpRequest, year: int, fmt: str) -> HttpResponse
     if fmt == "csv":
         response = HttpResponse(template_csv(), content_type="text/csv; charset=utf-8")
     else:
-        response = HttpResponse(template_xlsx(year=year, approval_number=approval), content_type=XLSX)
+        response = HttpResponse(_cached_template_xlsx(year=year, approval_number=approval), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="ledger-template-{year}.{fmt}"'
     return response
+
+
+def _cached_template_xlsx(*, year: int, approval_number: str) -> bytes:
+    """The XLSX template is the same for the same year, CB and list of districts (its 区县代码 sheet), and
+    building it takes about half a second: each worker process keeps recent ones, keyed by a digest of
+    exactly those inputs (a new release starts with new processes, so code changes are never masked)."""
+    units = OrgUnit.objects.filter(level=OrgUnitLevel.DISTRICT, is_active=True).order_by("code")
+    digest = hashlib.sha256(repr(list(units.values_list("code", "name", "full_name"))).encode()).hexdigest()
+    return _template_xlsx(year, approval_number, digest)
+
+
+@functools.lru_cache(maxsize=32)
+def _template_xlsx(year: int, approval_number: str, districts_digest: str) -> bytes:
+    return template_xlsx(year=year, approval_number=approval_number)
 
 
 def _require_cb(request: HttpRequest) -> None:

@@ -235,3 +235,21 @@ def test_progress_page_count_without_filters_is_the_assisted_count(world, login,
     assert page.status_code == 200
     expected = progress_list(user=user, year=YEAR).count()
     assert page.context["page_obj"].paginator.count == expected == page.context["figures"].assisted
+
+
+def test_ledger_template_is_reused_until_the_districts_change(world, login):
+    import io
+
+    from openpyxl import load_workbook
+
+    from programme.models import OrgUnit
+
+    client = login(world.cb_user)
+    url = f"/enterprises/ledger/template/{YEAR}.xlsx"
+    first = client.get(url).content
+    with CaptureQueriesContext(connection) as ctx:
+        again = client.get(url).content
+    assert again == first and len(ctx.captured_queries) < 10
+    OrgUnit.objects.filter(code="120113").update(name="北辰新区")
+    sheet = load_workbook(io.BytesIO(client.get(url).content))["区县代码"]
+    assert ("120113", "北辰新区") in {(r[0].value, r[1].value) for r in sheet.iter_rows(min_row=2)}
