@@ -61,12 +61,18 @@ def write_staging(upload_id: int, staged: list[Staged]) -> None:
     LedgerStagingRow.objects.bulk_create(objects, batch_size=500)
 
 
-def analyze(*tables: str) -> None:
+# The columns the merge filters and joins on. ANALYZE samples up to 30,000 rows and computes statistics for every
+# column it is given: over all ~40 columns of these tables it took a third of the merge, over these few it is a
+# tenth of that, and the plans (hash joins on the staged rows) are the same.
+_STAGING_STATS = ("upload_id", "action", "enterprise_id", "enterprise_update", "uscc", "record_id")
+_LEDGER_STATS = ("certification_body_id", "programme_year_id", "enterprise_id")
+
+
+def analyze(table: str, columns: tuple[str, ...] = ()) -> None:
     """Fresh planner statistics after bulk writes (PostgreSQL), so the merge joins use hash joins."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            for table in tables:
-                cursor.execute(f"ANALYZE {table}")
+            cursor.execute(f"ANALYZE {table} ({', '.join(columns)})" if columns else f"ANALYZE {table}")
 
 
 def clear_staging(upload_id: int) -> None:
@@ -91,7 +97,7 @@ def merge_staged(
     """Merge an upload's staged rows. Must run inside ``transaction.atomic`` with the CB row locked."""
     record_cols: list[str] = [LedgerRecord._meta.get_field(n).column for n in RECORD_FIELDS]  # type: ignore[union-attr,misc]
     s_cols = ", ".join(f"s.{c}" for c in record_cols)
-    analyze(STAGING)
+    analyze(STAGING, _STAGING_STATS)
     with connection.cursor() as c:
         if connection.vendor == "postgresql":
             # A bulk merge: don't wait for the WAL flush of this one transaction (still atomic and durable
@@ -160,7 +166,7 @@ def merge_staged(
         if created != expect.get("new", created) or updated != expect.get("changed", updated):
             raise StaleUpload
         if created > 1000:
-            analyze(LEDGER)
+            analyze(LEDGER, _LEDGER_STATS)
         c.execute(
             _audit_sql(
                 f"SELECT %s, %s, CASE s.action WHEN 'new' THEN %s ELSE %s END, %s, CAST(r.id AS VARCHAR(20)), "  # noqa: S608

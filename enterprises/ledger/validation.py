@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import operator
 import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from programme.models import CertificationBody, OrgUnit, OrgUnitLevel
@@ -71,6 +73,37 @@ STAGING_FIELDS = [
     "content_hash",
 ]
 F = {name: i for i, name in enumerate(RECORD_FIELDS)}
+# RowParser._registry_diff compares the registry's columns with the first six record fields, in this order.
+_REGISTRY_MIRROR = (
+    "reported_name",
+    "reported_district_id",
+    "reported_industry",
+    "reported_employees",
+    "reported_revenue",
+    "reported_size_class",
+)
+if tuple(RECORD_FIELDS[:6]) != _REGISTRY_MIRROR:
+    raise ImportError("enterprises.ledger.validation: RECORD_FIELDS no longer starts with the registry's fields")
+_CERT_NO = F["certificate_number"]
+_SCHEME = F["scheme"]
+_REGISTRY_FIELDS = ("pk", "uscc", "name", "district_id", "industry", "employees", "revenue", "size_class")
+_E = Enterprise._meta.db_table
+_L = LedgerRecord._meta.db_table
+_CB = CertificationBody._meta.db_table
+_REGISTRY_SQL = (
+    f"SELECT id, uscc, name, district_id, industry, employees, revenue, size_class FROM {_E} "  # noqa: S608
+    f"WHERE uscc = ANY(%s)"
+)
+_SHARED_SQL = (
+    f"SELECT DISTINCT enterprise_id FROM {_L} WHERE enterprise_id = ANY(%s) "  # noqa: S608
+    f"AND NOT (certification_body_id = %s)"
+)
+# LedgerRecord's ordering (programme year, newest first; CB; enterprise): the first clash found is the one named.
+_CERTS_SQL = (
+    f"SELECT r.scheme, r.certificate_number, e.uscc, r.certification_body_id, r.programme_year_id "  # noqa: S608
+    f"FROM {_L} r JOIN {_E} e ON e.id = r.enterprise_id JOIN {_CB} cb ON cb.id = r.certification_body_id "
+    f"WHERE r.certificate_number = ANY(%s) ORDER BY r.programme_year_id DESC, cb.approval_number, e.uscc"
+)
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 _INT_RE = re.compile(r"[+]?\d+(\.0+)?")
 _DATE_RE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+\d{1,2}:\d{2}(:\d{2})?)?")
@@ -96,8 +129,32 @@ YES_VALUES = {
 }
 MATURITY_ORDER = {code: i for i, code in enumerate(MaturityLevel.values)}
 _KEYS = tuple(c.key for c in COLUMNS)
-_DIM_KEYS = tuple((code, f"dim:{code}") for code in DIMENSION_CODES)
-_MODE_KEYS = tuple((code, f"mode:{code}") for code in MODE_CODES)
+_DIM_COLUMN_KEYS = tuple(f"dim:{code}" for code in DIMENSION_CODES)
+_MODE_COLUMN_KEYS = tuple(f"mode:{code}" for code in MODE_CODES)
+# RowParser.parse unpacks a row by position, in the template's column order:
+_HEAD_KEYS = ("year", "cb", "uscc", "name", "district", "industry", "employees", "revenue")
+_TAIL_KEYS = (
+    "start_date",
+    "end_date",
+    "experts_count",
+    "problems_found",
+    "problems_solved",
+    "certification_fee",
+    "fee_reduction",
+    "certified",
+    "certificate_number",
+    "scheme",
+    "maturity_before",
+    "maturity_after",
+    "pilot_region",
+    "notes",
+)
+_DIM_SLICE = slice(len(_HEAD_KEYS), len(_HEAD_KEYS) + len(_DIM_COLUMN_KEYS))
+_MODE_SLICE = slice(_DIM_SLICE.stop, _DIM_SLICE.stop + len(_MODE_COLUMN_KEYS))
+_TAIL_SLICE = slice(_MODE_SLICE.stop, None)
+if (*_HEAD_KEYS, *_DIM_COLUMN_KEYS, *_MODE_COLUMN_KEYS, *_TAIL_KEYS) != _KEYS:
+    raise ImportError("enterprises.ledger.validation: RowParser.parse does not match the template's columns")
+_ZERO = Decimal(0)
 
 
 def _enum_map(choices: Any) -> dict[str, str]:
@@ -215,23 +272,59 @@ class RowParser:
         self.thresholds = load_thresholds()
         self.seen_uscc: dict[str, int] = {}
         self.seen_cert: dict[tuple[str, str], int] = {}
+        self._positions: list[int] = []
+        self._pick: Any = None
+        self._min_width = 0
         self.positions = list(range(len(COLUMNS)))
         self._existing: dict[int, tuple[int, str]] | None = None
         self._bounds: dict[str, list[tuple[Any, ...]] | None] = {}
 
     # ---- one row -------------------------------------------------------------------------------
+    @property
+    def positions(self) -> list[int]:
+        return self._positions
+
+    @positions.setter
+    def positions(self, positions: list[int]) -> None:
+        self._positions = list(positions)
+        # Rows as wide as the header (the usual case) are picked in one C call.
+        self._pick = operator.itemgetter(*self._positions) if min(self._positions) >= 0 else None
+        self._min_width = max(self._positions) + 1
+
+    def _cells(self, row: list[Any]) -> tuple[Any, ...]:
+        if self._pick is not None and len(row) >= self._min_width:
+            return self._pick(row)  # type: ignore[no-any-return]
+        width = len(row)
+        return tuple(row[p] if 0 <= p < width else None for p in self._positions)
+
     def parse(self, number: int, row: list[Any]) -> tuple[Parsed | None, list[Issue]]:
         issues: list[Issue] = []
-        width = len(row)
-        cells = [row[p] if 0 <= p < width else None for p in self.positions]
-        get = dict(zip(_KEYS, cells, strict=True))
+        cells = self._cells(row)
+        year_raw, cb_cell, raw_uscc, name_raw, district_raw, industry_raw, employees_raw, revenue_raw = cells[:8]
+        dim_cells = cells[_DIM_SLICE]
+        mode_cells = cells[_MODE_SLICE]
+        (
+            start_raw,
+            end_raw,
+            experts_raw,
+            found_raw,
+            solved_raw,
+            fee_raw,
+            reduction_raw,
+            certified_raw,
+            number_raw,
+            scheme_raw,
+            before_raw,
+            after_raw,
+            pilot_raw,
+            notes_raw,
+        ) = cells[_TAIL_SLICE]
 
         def err(header: str, message: str) -> None:
             issues.append(Issue(number, header, message))
 
         # year / CB: a CB files only its own ledger, only for the template's year
-        year_raw = get["year"]
-        if year_raw not in (None, ""):
+        if year_raw is not None and year_raw != "" and not (type(year_raw) is float and year_raw == self.year):
             year = _as_int(year_raw)
             if year != self.year:
                 err(
@@ -239,7 +332,7 @@ class RowParser:
                     _("年度应为%(year)d（本次上传的年度），收到“%(got)s”。请分年度上传。")
                     % {"year": self.year, "got": _show(year_raw)},
                 )
-        cb_raw = _text(get["cb"])
+        cb_raw = cb_cell.strip() if type(cb_cell) is str else _text(cb_cell)
         if cb_raw and cb_raw.upper() != self.cb.approval_number:
             err(
                 "认证机构批准号",
@@ -247,7 +340,6 @@ class RowParser:
                 % {"own": self.cb.approval_number, "got": cb_raw},
             )
 
-        raw_uscc = get["uscc"]
         uscc = raw_uscc.strip().upper() if type(raw_uscc) is str else _text(raw_uscc).upper()
         valid_uscc = _is_valid_uscc(uscc)
         if not valid_uscc:
@@ -272,12 +364,12 @@ class RowParser:
                 else:
                     self.seen_uscc[uscc] = number
 
-        name = self._safe_text(get["name"], "企业名称", 128, err)
+        name = self._safe_text(name_raw, "企业名称", 128, err)
         if not name and not any(i.column == "企业名称" for i in issues):
             err("企业名称", _("“企业名称”为必填项，请填写与营业执照一致的名称。"))
 
         district_id = None
-        code = _text(get["district"])
+        code = district_raw.strip() if type(district_raw) is str else _text(district_raw)
         district = None
         if not code:
             err("所在区县代码", _("“所在区县代码”为必填项，请填写6位县级行政区划代码（见“区县代码”工作表）。"))
@@ -298,44 +390,57 @@ class RowParser:
             else:
                 district_id = district.id
 
-        industry = self._enum(get["industry"], "industry", "行业", True, err)
-        employees = self._count(get["employees"], "从业人员（人）", err, blank=None)
-        revenue = self._money(get["revenue"], "营业收入（万元）", err)
+        industry = self._enum(industry_raw, "industry", "行业", True, err)
+        employees = self._count(employees_raw, "从业人员（人）", err, blank=None)
+        revenue = self._money(revenue_raw, "营业收入（万元）", err)
 
-        dims = [code for code, key in _DIM_KEYS if self._yes(get[key], key, err)]
-        modes = [code for code, key in _MODE_KEYS if self._yes(get[key], key, err)]
+        # "是" and blank are nearly every cell of these columns; anything else goes through the full rule.
+        dims = [
+            code
+            for code, key, value in zip(DIMENSION_CODES, _DIM_COLUMN_KEYS, dim_cells, strict=True)
+            if value == "是" or (value != "" and value is not None and self._yes(value, key, err))
+        ]
+        modes = [
+            code
+            for code, key, value in zip(MODE_CODES, _MODE_COLUMN_KEYS, mode_cells, strict=True)
+            if value == "是" or (value != "" and value is not None and self._yes(value, key, err))
+        ]
         if not dims and not any(i.column.startswith("帮扶维度") for i in issues):
             err("帮扶维度", _("请至少在一个“帮扶维度”列填写“是”（质量管理、技术工艺、产品质量、人才队伍）。"))
         if not modes and not any(i.column.startswith("帮扶方式") for i in issues):
             err("帮扶方式", _("请至少在一个“帮扶方式”列填写“是”。"))
 
-        start = self._date(get["start_date"], "开始日期", err)
-        end = self._date(get["end_date"], "结束日期", err)
+        start = self._date(start_raw, "开始日期", err)
+        end = self._date(end_raw, "结束日期", err)
         if start and end and end < start:
             err(
                 "结束日期",
                 _("“结束日期”（%(end)s）早于“开始日期”（%(start)s），请检查。") % {"end": end, "start": start},
             )
 
-        experts = self._count(get["experts_count"], "参与专家（人）", err)
-        found = self._count(get["problems_found"], "发现质量问题（个）", err)
-        solved = self._count(get["problems_solved"], "解决质量问题（个）", err)
+        experts = self._count(experts_raw, "参与专家（人）", err)
+        found = self._count(found_raw, "发现质量问题（个）", err)
+        solved = self._count(solved_raw, "解决质量问题（个）", err)
         if found is not None and solved is not None and solved > found:
             err(
                 "解决质量问题（个）",
                 _("“解决质量问题”（%(s)d）不能大于“发现质量问题”（%(f)d），请核对。") % {"s": solved, "f": found},
             )
 
-        fee = self._money(get["certification_fee"], "认证费用（元）", err)
-        reduction = self._money(get["fee_reduction"], "减免费用（元）", err)
-        certified = self._yes(get["certified"], "certified", err)
-        number_text = self._safe_text(get["certificate_number"], "证书编号", 64, err)
-        scheme = self._enum(get["scheme"], "scheme", "认证类别", False, err)
+        fee = self._money(fee_raw, "认证费用（元）", err)
+        reduction = self._money(reduction_raw, "减免费用（元）", err)
+        certified = (
+            certified_raw == "是"
+            if certified_raw == "是" or certified_raw == "否"
+            else self._yes(certified_raw, "certified", err)
+        )
+        number_text = self._safe_text(number_raw, "证书编号", 64, err)
+        scheme = self._enum(scheme_raw, "scheme", "认证类别", False, err)
         if certified and fee is None and not any(i.column == "认证费用（元）" for i in issues):
             err("认证费用（元）", _("“是否获证”为“是”时须填写“认证费用（元）”。"))
         if reduction is not None and fee is None and reduction > 0 and not certified:
             err("认证费用（元）", _("填写了“减免费用”时须同时填写“认证费用（元）”。"))
-        if fee is not None and (reduction or Decimal(0)) >= fee:
+        if fee is not None and (reduction or _ZERO) >= fee:
             err(
                 "减免费用（元）",
                 _("“减免费用”（%(r)s元）须低于“认证费用”（%(f)s元）：提升行动不得免费认证，请核对。")
@@ -357,10 +462,10 @@ class RowParser:
                 )
             else:
                 self.seen_cert[key] = number
-        before = self._enum(get["maturity_before"], "maturity_before", "帮扶前成熟度", False, err)
-        after = self._enum(get["maturity_after"], "maturity_after", "帮扶后成熟度", False, err)
-        pilot = self._safe_text(get["pilot_region"], "试点区域", 64, err)
-        notes = self._safe_text(get["notes"], "备注", 500, err)
+        before = self._enum(before_raw, "maturity_before", "帮扶前成熟度", False, err)
+        after = self._enum(after_raw, "maturity_after", "帮扶后成熟度", False, err)
+        pilot = self._safe_text(pilot_raw, "试点区域", 64, err)
+        notes = self._safe_text(notes_raw, "备注", 500, err)
 
         if issues:
             return None, issues
@@ -442,7 +547,7 @@ class RowParser:
 
     # ---- cell parsers --------------------------------------------------------------------------
     def _safe_text(self, value: Any, header: str, limit: int, err: Any) -> str:
-        text = _text(value)
+        text = value.strip() if type(value) is str else _text(value)
         if text.startswith(FORMULA_TRIGGERS):
             err(
                 header,
@@ -456,7 +561,7 @@ class RowParser:
         return text
 
     def _enum(self, value: Any, key: str, header: str, required: bool, err: Any) -> str:
-        text = _text(value)
+        text = value.strip() if type(value) is str else _text(value)
         if not text:
             if required:
                 err(header, _("“%(h)s”为必填项，请从下拉列表中选择。") % {"h": header})
@@ -567,45 +672,70 @@ class RowParser:
                 ent: (pk, digest)
                 for pk, ent, digest in LedgerRecord.objects.filter(
                     certification_body=self.cb, programme_year_id=self.year
-                ).values_list("pk", "enterprise_id", "content_hash")
+                ).order_by().values_list("pk", "enterprise_id", "content_hash")
             }
         return self._existing
+
+    def _lookups(
+        self, chunk: list[Parsed]
+    ) -> tuple[dict[str, tuple[Any, ...]], set[int], dict[tuple[str, str], list[tuple[Any, ...]]]]:
+        """The registry rows of the chunk's enterprises, those of them another CB has reported, and the stored
+        records holding the chunk's certificate numbers (per scheme and number, in the model's ordering)."""
+        usccs = [p.uscc for p in chunk]
+        numbers = list(
+            {
+                p.values[_CERT_NO]
+                for p in chunk
+                if p.values[_CERT_NO] and p.values[_SCHEME]
+            }
+        )
+        taken: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
+        if connection.vendor != "postgresql":
+            registry = {
+                row[1]: row
+                for row in Enterprise.objects.filter(uscc__in=usccs).order_by().values_list(*_REGISTRY_FIELDS)
+            }
+            ids = [row[0] for row in registry.values()]
+            shared = (
+                set(
+                    LedgerRecord.objects.filter(enterprise_id__in=ids)
+                    .exclude(certification_body=self.cb)
+                    .order_by()
+                    .values_list("enterprise_id", flat=True)
+                    .distinct()
+                )
+                if ids
+                else set()
+            )
+            if numbers:
+                for scheme, no, ent, cb_id, year in LedgerRecord.objects.filter(
+                    certificate_number__in=numbers
+                ).values_list(
+                    "scheme", "certificate_number", "enterprise__uscc", "certification_body_id", "programme_year_id"
+                ):
+                    taken.setdefault((scheme, no), []).append((ent, cb_id, year))
+            return registry, shared, taken
+        # PostgreSQL: the same three queries with one array parameter each instead of thousands of placeholders
+        # (building and splitting those statements cost more than running them).
+        with connection.cursor() as cursor:
+            cursor.execute(_REGISTRY_SQL, [usccs])
+            registry = {row[1]: row for row in cursor.fetchall()}
+            shared = set()
+            if registry:
+                cursor.execute(_SHARED_SQL, [[row[0] for row in registry.values()], self.cb.pk])
+                shared = {row[0] for row in cursor.fetchall()}
+            if numbers:
+                cursor.execute(_CERTS_SQL, [numbers])
+                for scheme, no, ent, cb_id, year in cursor.fetchall():
+                    taken.setdefault((scheme, no), []).append((ent, cb_id, year))
+        return registry, shared, taken
 
     def resolve(self, chunk: list[Parsed]) -> tuple[list[Staged], list[Issue]]:
         """Check a chunk of parsed rows against the registry and the stored records."""
         if not chunk:
             return [], []
         issues: list[Issue] = []
-        usccs = [p.uscc for p in chunk]
-        registry = {
-            row[1]: row
-            for row in Enterprise.objects.filter(uscc__in=usccs).values_list(
-                "pk", "uscc", "name", "district_id", "industry", "employees", "revenue", "size_class"
-            )
-        }
-        ids = [row[0] for row in registry.values()]
-        shared = (
-            set(
-                LedgerRecord.objects.filter(enterprise_id__in=ids)
-                .exclude(certification_body=self.cb)
-                .values_list("enterprise_id", flat=True)
-                .distinct()
-            )
-            if ids
-            else set()
-        )
-        certs = [
-            (p.values[F["scheme"]], p.values[F["certificate_number"]])
-            for p in chunk
-            if p.values[F["certificate_number"]] and p.values[F["scheme"]]
-        ]
-        taken: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
-        if certs:
-            numbers = {no for _s, no in certs}
-            for scheme, no, ent, cb_id, year in LedgerRecord.objects.filter(certificate_number__in=numbers).values_list(
-                "scheme", "certificate_number", "enterprise__uscc", "certification_body_id", "programme_year_id"
-            ):
-                taken.setdefault((scheme, no), []).append((ent, cb_id, year))
+        registry, shared, taken = self._lookups(chunk)
         existing = self.existing_records()
         staged: list[Staged] = []
         changed_ids: list[int] = []
@@ -660,7 +790,7 @@ class RowParser:
                 Staged(parsed, action, record_id, enterprise_id, update, changes, discrepancies, ent_changes, digest)
             )
         if changed_ids:
-            old = {r.pk: record_values(r) for r in LedgerRecord.objects.filter(pk__in=changed_ids)}
+            old = {r.pk: record_values(r) for r in LedgerRecord.objects.filter(pk__in=changed_ids).order_by()}
             for item in staged:
                 if item.action == "changed" and item.record_id in old:
                     before = old[item.record_id]
@@ -672,6 +802,8 @@ class RowParser:
         return staged, issues
 
     def _registry_diff(self, reg: tuple[Any, ...], values: list[Any]) -> dict[str, Any]:
+        if reg[2:] == tuple(values[:6]):  # same name, district, industry, employees, revenue, size: no change
+            return {}
         _pk, _uscc, name, district_id, industry, employees, revenue, size = reg
         new = {
             "name": values[F["reported_name"]],
