@@ -5,11 +5,12 @@ from __future__ import annotations
 import gc
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,7 +23,7 @@ from .files import UploadRejected, inspect_file
 from .reader import read_sheet
 from .store import StaleUpload, clear_staging, merge_staged, write_staging
 from .template import failed_rows_xlsx
-from .validation import Issue, Parsed, RowParser
+from .validation import Issue, Parsed, RowParser, Staged
 
 logger = logging.getLogger(__name__)
 
@@ -107,21 +108,92 @@ def validate_rows(
                 outcome.changed += 1
             else:
                 outcome.unchanged += 1
-        write_staging(upload_id, staged)
+        if writer is None:
+            write_staging(upload_id, staged)
+        else:
+            writer.submit(staged)
         outcome.staged += len(staged)
         chunk.clear()
         raw_of.clear()
 
+    writer = _StagingWriter(upload_id, progress) if total > CHUNK and _can_write_behind() else None
     # Hundreds of thousands of short-lived rows: the cyclic collector would rescan the heap over and over
     # (it doubles the cost); nothing here builds reference cycles.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        _validate_loop(rows, parser, outcome, chunk, raw_of, fail, flush, progress, total, keep_raw)
+        _validate_loop(
+            rows, parser, outcome, chunk, raw_of, fail, flush, progress if writer is None else writer.progress,
+            total, keep_raw,
+        )
+        if writer is not None:
+            writer.finish()
     finally:
+        if writer is not None:
+            writer.close()
         if collecting:
             gc.enable()
     return outcome
+
+
+def _can_write_behind() -> bool:
+    """Staging on a second connection is only the same thing when this one is in autocommit (each chunk's COPY
+    commits on its own either way); inside a transaction (the commit job validating again, tests) the rows must
+    be written by this connection."""
+    return connection.vendor == "postgresql" and connection.get_autocommit() and not connection.in_atomic_block
+
+
+def _close_thread_connection() -> None:
+    connection.close()
+
+
+class _StagingWriter:
+    """COPY each chunk's staged rows from a second thread (own connection) while this one reads and checks the
+    next chunk: the server's insert work overlaps the parsing instead of following it.
+
+    One chunk is in flight at a time. Progress stays what it was ("rows up to N are staged"): a chunk's progress
+    is reported once its COPY has committed.
+    """
+
+    def __init__(self, upload_id: int, progress: Progress) -> None:
+        self.upload_id = upload_id
+        self._report = progress
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-staging")
+        self._in_flight: Future[None] | None = None
+        self._pending: list[tuple[int, int]] = []
+
+    def _wait(self) -> None:
+        if self._in_flight is not None:
+            future, self._in_flight = self._in_flight, None
+            future.result()
+        pending, self._pending = self._pending, []
+        for done, total in pending:
+            self._report(done, total)
+
+    def submit(self, staged: list[Staged]) -> None:
+        self._wait()
+        if staged:
+            self._in_flight = self._pool.submit(write_staging, self.upload_id, staged)
+
+    def progress(self, done: int, total: int) -> None:
+        if self._in_flight is None:
+            self._wait()
+            self._report(done, total)
+        else:
+            self._pending.append((done, total))
+
+    def finish(self) -> None:
+        self._wait()
+
+    def close(self) -> None:
+        """Wait for the write in flight (also when validation stopped with an error: nothing may be written
+        after the caller clears the staged rows), then close the thread's connection."""
+        try:
+            if self._in_flight is not None:
+                wait([self._in_flight])
+        finally:
+            self._pool.submit(_close_thread_connection).result()
+            self._pool.shutdown(wait=True)
 
 
 def _validate_loop(rows: Iterable[tuple[int, list[Any]]], parser: RowParser, outcome: Outcome, chunk: list[Parsed],
