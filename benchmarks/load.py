@@ -72,7 +72,7 @@ STAFF_ACCOUNTS = {
     "cb_api": ["cb"],  # the demo CB: its ledger for the year stays open (a dated exception)
 }
 ENTERPRISE_DISTRICT = "120113"  # 北辰区: its questionnaire is kept open by the seed
-ENTERPRISE_ACCOUNTS = 4
+ENTERPRISE_ACCOUNTS = max(4, USERS // 5)  # one per simulated enterprise user (each submits once)
 PILOT_YEAR = 2024
 WARMUP = int(os.environ.get("LOAD_WARMUP", "20"))  # seconds allowed for spawning and logging in
 
@@ -259,7 +259,8 @@ def report(data: dict[str, Any]) -> dict[str, Any]:
     """Figures of the measured window: from the moment every user has logged in, for LOAD_SECONDS."""
     everything: list[list[Any]] = data["samples"]
     logins = [s[3] for s in everything if s[2] == "login"]
-    start = max(data["logged_in"]) if len(data["logged_in"]) >= USERS else min(s[6] for s in everything)
+    users = data["users"]
+    start = max(data["logged_in"]) if len(data["logged_in"]) >= users else min(s[6] for s in everything)
     samples = [s for s in everything if start <= s[6] <= start + SECONDS]
     seconds = min(SECONDS, max(s[6] for s in samples) - start) if samples else SECONDS
     print(f"\nwarm-up: {len(logins)} login requests, p50 {percentile(logins, 50):.0f} ms, "
@@ -280,7 +281,7 @@ def report(data: dict[str, Any]) -> dict[str, Any]:
     for s in errors[:20]:
         print(f"error: {s[1]} {s[0]} status={s[5]}")
     return {
-        "users": USERS,
+        "users": users,
         "rps": round(len(requests) / seconds, 1),
         "p50_ms": round(percentile(times, 50), 1),
         "p95_ms": round(percentile(times, 95), 1),
@@ -312,11 +313,13 @@ def main() -> int:
         server = stack.start("gunicorn", [str(BIN / "gunicorn"), "portal.wsgi", "--bind", f"127.0.0.1:{PORT}",
                                           *worker_args, "--timeout", "60", "--log-level", "warning"])
         wait_for_server(stack, server)
-        env = {**os.environ, "LOAD_PLAN": str(plan_path), "LOAD_SAMPLES": str(samples_path)}
-        print(f"locust: {USERS} users for {SECONDS}s against {HOST} ({WORKERS} gunicorn workers x {THREADS} threads)")
+        # Every user class of the locustfile has a fixed share of 20 users, scaled by LOAD_USERS.
+        spawned = sum(max(1, round(share * USERS / 20)) for share in (3, 3, 4, 2, 2, 2, 4))
+        env = {**os.environ, "LOAD_PLAN": str(plan_path), "LOAD_SAMPLES": str(samples_path), "LOAD_USERS": str(USERS)}
+        print(f"locust: {spawned} users for {SECONDS}s against {HOST} ({WORKERS} gunicorn workers x {THREADS} threads)")
         subprocess.run(
             [str(BIN / "locust"), "-f", str(Path(__file__).with_name("locustfile.py")), "--headless",
-             "--users", str(USERS), "--spawn-rate", str(max(1, USERS // 4)), "--run-time", f"{SECONDS + WARMUP}s",
+             "--users", str(spawned), "--spawn-rate", str(max(1, spawned // 4)), "--run-time", f"{SECONDS + WARMUP}s",
              "--host", HOST, "--only-summary", "--stop-timeout", "10", "--loglevel", "WARNING"],
             cwd=ROOT, env=env, check=False,
         )

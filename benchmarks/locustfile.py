@@ -29,6 +29,8 @@ PASSWORD: str = PLAN["password"]
 SAMPLES: list[list[Any]] = []
 # The measurement starts once every simulated user has logged in (a login costs a full PBKDF2 hash).
 LOGGED_IN: list[float] = []
+# The mix is set for 20 users (LOAD_USERS scales every role's share).
+SCALE = int(os.environ.get("LOAD_USERS", "20")) / 20
 _ACCOUNTS: dict[str, itertools.cycle[str]] = {role: itertools.cycle(names) for role, names in PLAN["accounts"].items()}
 
 
@@ -56,7 +58,11 @@ def _dump(**_kw: Any) -> None:
     path = os.environ.get("LOAD_SAMPLES")
     if path:
         with open(path, "w", encoding="utf-8") as fh:
-            json.dump({"samples": SAMPLES, "logged_in": LOGGED_IN}, fh)
+            json.dump({"samples": SAMPLES, "logged_in": LOGGED_IN, "users": USERS}, fh)
+
+
+def _share(users_of_20: int) -> int:
+    return max(1, round(users_of_20 * SCALE))
 
 
 LINK = {
@@ -205,13 +211,13 @@ class StaffUser(PortalUser):
 
 class HQUser(StaffUser):
     role = "hq"
-    fixed_count = 3
+    fixed_count = _share(3)
     scope = "120000"
 
 
 class ProvinceUser(StaffUser):
     role = "province"
-    fixed_count = 3
+    fixed_count = _share(3)
 
     def on_start(self) -> None:
         super().on_start()
@@ -228,7 +234,7 @@ class ProvinceUser(StaffUser):
 
 class DistrictUser(StaffUser):
     role = "district"
-    fixed_count = 4
+    fixed_count = _share(4)
 
     def on_start(self) -> None:
         super().on_start()
@@ -272,7 +278,7 @@ class DistrictUser(StaffUser):
 
 class ExpertUser(PortalUser):
     role = "expert"
-    fixed_count = 2
+    fixed_count = _share(2)
 
     @task(2)
     def dashboard(self) -> None:
@@ -290,7 +296,7 @@ class ExpertUser(PortalUser):
 
 class CBWebUser(PortalUser):
     role = "cb_web"
-    fixed_count = 2
+    fixed_count = _share(2)
 
     @task(2)
     def dashboard(self) -> None:
@@ -321,7 +327,7 @@ class CBWebUser(PortalUser):
 class CBApiUser(HttpUser):
     """A certification body's own system: token once, then small batches and reads over the API."""
 
-    fixed_count = 2
+    fixed_count = _share(2)
     wait_time = between(0.5, 1.5)
 
     def on_start(self) -> None:
@@ -360,7 +366,7 @@ class EnterpriseUser(PortalUser):
     """Fills in the year-end questionnaire: saves drafts, then submits once; afterwards only reads."""
 
     role = "enterprise"
-    fixed_count = 4
+    fixed_count = _share(4)
 
     def on_start(self) -> None:
         super().on_start()
@@ -386,3 +392,7 @@ class EnterpriseUser(PortalUser):
                 response.failure("redirected to the login page")
         self.saves += 1
         self.submitted = submit
+
+
+USERS = sum(cls.fixed_count for cls in (HQUser, ProvinceUser, DistrictUser, ExpertUser, CBWebUser, CBApiUser,
+                                        EnterpriseUser))
