@@ -207,19 +207,32 @@ def _keep_demo_district_open(year: int, district: OrgUnit) -> None:
     )
 
 
-@seeder(order=95)
+# At national scale every earlier programme year with a questionnaire is seeded too (a smaller sample from every
+# province), so the annex-1 evaluations of those years (assessments.seed, which runs after this) score real
+# questionnaire results. The demo data set stays Tianjin-only for the current year: answers from one province
+# alone would skew the national ranking (the efficacy-coefficient method gives units without data the floor).
+EARLIER_YEARS_NATIONAL = 20_000
+
+
+@seeder(order=94)
 @transaction.atomic
 def seed_questionnaires(ctx: SeedContext) -> None:
     questionnaire_defaults_load()
     year = _year()
+    _seed_year(ctx, year, target=60_000 if ctx.national else 40, current=True)
+    earlier = QuestionnaireVersion.objects.filter(programme_year_id__lt=year).order_by("-programme_year_id")
+    for earlier_year in earlier.values_list("programme_year_id", flat=True) if ctx.national else []:
+        _seed_year(ctx, int(earlier_year), target=EARLIER_YEARS_NATIONAL, current=False)
+    ctx.data["questionnaire_year"] = year
+
+
+def _seed_year(ctx: SeedContext, year: int, *, target: int, current: bool) -> None:
     version = QuestionnaireVersion.objects.get(programme_year_id=year)
     cb_ids = list(CertificationBody.objects.values_list("pk", flat=True))
     demo_enterprise_id = User.objects.filter(username="enterprise").values_list("enterprise_id", flat=True).first()
     if ctx.national:
-        target = 60_000
         pool = Enterprise.objects.exclude(pk=demo_enterprise_id).order_by("pk")
     else:
-        target = 40
         pool = Enterprise.objects.filter(district__path__startswith="000000/120000/").exclude(
             pk=demo_enterprise_id).order_by("district__code", "pk")
     if Response.objects.filter(programme_year_id=year).count() >= target:
@@ -232,20 +245,17 @@ def seed_questionnaires(ctx: SeedContext) -> None:
         extra = list(pool.exclude(on_ledger).select_related("district")[: target - len(candidates)])
         ensure_assisted(enterprises=extra, year=year, cb_ids=cb_ids, rng=ctx.rng, known_new=True)
         candidates += [e.pk for e in extra]
-    if not ctx.national:
+    if current and not ctx.national:
         # Leave some Tianjin enterprises without an answer, so the progress page has non-respondents.
         unanswered = list(pool.exclude(pk__in=candidates).select_related("district")[:12])
         if cb_ids:
             ensure_assisted(enterprises=unanswered, year=year, cb_ids=cb_ids, rng=ctx.rng)
     rows = generate_responses(rng=ctx.rng, version=version, enterprise_ids=candidates,
-                              submitted_share=1.0 if ctx.national else 0.85)
+                              submitted_share=1.0 if ctx.national or not current else 0.85)
     bulk_insert_responses(rows)
-    if demo_enterprise_id and cb_ids:
+    if current and demo_enterprise_id and cb_ids:
         demo = Enterprise.objects.select_related("district").get(pk=demo_enterprise_id)
         ensure_assisted(enterprises=[demo], year=year, cb_ids=cb_ids, rng=ctx.rng)
         _keep_demo_district_open(year, demo.district)
     submitted = sum(1 for r in rows if r.status == ResponseStatus.SUBMITTED)
     ctx.write(f"  questionnaires {year}: {submitted} submitted, {len(rows) - submitted} drafts")
-    ctx.data["questionnaire_year"] = year
-
-
