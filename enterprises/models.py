@@ -76,8 +76,14 @@ class EnterpriseQuerySet(ScopedQuerySet["Enterprise"]):
         return self.filter(district__path__startswith=user.org_unit.path)
 
     def for_certification_body(self, user: User) -> EnterpriseQuerySet:
-        # A CB sees the enterprises it has assisted: those on its assistance ledger.
-        return self.filter(ledger_records__certification_body_id=user.certification_body_id).distinct()
+        # A CB sees the enterprises it has assisted: those on its assistance ledger (a semi-join, so no
+        # DISTINCT over the join and the queryset stays free to be annotated, ordered and counted).
+        if user.certification_body_id is None:
+            return self.none()
+        assisted = LedgerRecord.objects.filter(
+            enterprise_id=models.OuterRef("pk"), certification_body_id=user.certification_body_id
+        )
+        return self.filter(models.Exists(assisted))
 
     def for_enterprise(self, user: User) -> EnterpriseQuerySet:
         if user.enterprise_id is None:
