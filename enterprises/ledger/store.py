@@ -100,8 +100,11 @@ def merge_staged(
     analyze(STAGING, _STAGING_STATS)
     with connection.cursor() as c:
         if connection.vendor == "postgresql":
-            # A bulk merge: don't wait for the WAL flush of this one transaction (still atomic and durable
-            # up to the server's last flush; the upload row commits with it).
+            # A bulk merge: don't wait for the WAL flush of this one transaction. Safe here: it stays atomic
+            # (the upload's status row commits with it); a server crash in the short window before the WAL
+            # writer flushes can only lose the whole merge, never part of it, leaving the upload "ready" (its
+            # staged rows then fail the commit's count check: re-upload); and WAL is flushed in order, so
+            # anything committed durably afterwards (the job row saying "done") makes this merge durable too.
             c.execute("SET LOCAL synchronous_commit TO OFF")
         # 1. Enterprises new to the registry.
         c.execute(
