@@ -99,10 +99,12 @@ _SHARED_SQL = (
     f"AND NOT (certification_body_id = %s)"
 )
 # LedgerRecord's ordering (programme year, newest first; CB; enterprise): the first clash found is the one named.
+# The numbers looked up are never blank; saying so lets the planner use the partial certificate-number index.
 _CERTS_SQL = (
     f"SELECT r.scheme, r.certificate_number, e.uscc, r.certification_body_id, r.programme_year_id "  # noqa: S608
     f"FROM {_L} r JOIN {_E} e ON e.id = r.enterprise_id JOIN {_CB} cb ON cb.id = r.certification_body_id "
-    f"WHERE r.certificate_number = ANY(%s) ORDER BY r.programme_year_id DESC, cb.approval_number, e.uscc"
+    f"WHERE r.certificate_number = ANY(%s) AND r.certificate_number <> '' "
+    f"ORDER BY r.programme_year_id DESC, cb.approval_number, e.uscc"
 )
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 _INT_RE = re.compile(r"[+]?\d+(\.0+)?")
