@@ -108,24 +108,35 @@ def merge_staged(
             # staged rows then fail the commit's count check: re-upload); and WAL is flushed in order, so
             # anything committed durably afterwards (the job row saying "done") makes this merge durable too.
             c.execute("SET LOCAL synchronous_commit TO OFF")
-        # 1. Enterprises new to the registry.
-        c.execute(
+        # 1. Enterprises new to the registry, and their audit events.
+        insert_enterprises = (
             f"INSERT INTO {ENTERPRISE} (uscc, name, district_id, industry, employees, revenue, size_class, "  # noqa: S608
             f"created_at, updated_at) SELECT s.uscc, s.reported_name, s.reported_district_id, s.reported_industry, "
             f"s.reported_employees, s.reported_revenue, s.reported_size_class, %s, %s FROM {STAGING} s "
             f"WHERE s.upload_id = %s AND s.enterprise_id IS NULL AND s.action = 'new' "
-            f"ON CONFLICT (uscc) DO NOTHING",
-            [now, now, upload_id],
+            f"ON CONFLICT (uscc) DO NOTHING"
         )
-        created_enterprises = max(c.rowcount, 0)
-        c.execute(
-            _audit_sql(
-                f"SELECT %s, %s, %s, %s, CAST(e.id AS VARCHAR(20)), e.name, %s, %s FROM {ENTERPRISE} e "  # noqa: S608
-                f"JOIN {STAGING} s ON s.uscc = e.uscc WHERE s.upload_id = %s AND s.enterprise_id IS NULL "
-                f"AND e.created_at = %s"
-            ),
-            [now, actor_id, AuditAction.CREATE, "enterprises.enterprise", source, "{}", upload_id, now],
-        )
+        audit_enterprises = [now, actor_id, AuditAction.CREATE, "enterprises.enterprise", source, "{}"]
+        if connection.vendor == "postgresql":
+            # One statement: the audit events come from the rows the INSERT returns (exactly the enterprises it
+            # created), instead of finding them again by creation time in the whole registry.
+            c.execute(
+                f"WITH created AS ({insert_enterprises} RETURNING id, name) "  # noqa: S608
+                + _audit_sql("SELECT %s, %s, %s, %s, CAST(id AS VARCHAR(20)), name, %s, %s FROM created"),
+                [now, now, upload_id, *audit_enterprises],
+            )
+            created_enterprises = max(c.rowcount, 0)
+        else:
+            c.execute(insert_enterprises, [now, now, upload_id])
+            created_enterprises = max(c.rowcount, 0)
+            c.execute(
+                _audit_sql(
+                    f"SELECT %s, %s, %s, %s, CAST(e.id AS VARCHAR(20)), e.name, %s, %s FROM {ENTERPRISE} e "  # noqa: S608
+                    f"JOIN {STAGING} s ON s.uscc = e.uscc WHERE s.upload_id = %s AND s.enterprise_id IS NULL "
+                    f"AND e.created_at = %s"
+                ),
+                [*audit_enterprises, upload_id, now],
+            )
         # 2. Registry updates this CB is entitled to (no other CB has reported the enterprise).
         c.execute(
             f"UPDATE {ENTERPRISE} SET name = s.reported_name, district_id = s.reported_district_id, "  # noqa: S608
