@@ -193,14 +193,20 @@ class LedgerRecord(models.Model):
     (:class:`Enterprise`) is only changed through the rules in ``enterprises.ledger.store``.
     """
 
+    # No single-column indexes on these two: ledger_year_cb_idx and the natural key lead with them.
     programme_year = models.ForeignKey(
-        "programme.ProgrammeYear", verbose_name=_("年度"), on_delete=models.PROTECT, related_name="ledger_records"
+        "programme.ProgrammeYear",
+        verbose_name=_("年度"),
+        on_delete=models.PROTECT,
+        related_name="ledger_records",
+        db_index=False,
     )
     certification_body = models.ForeignKey(
         "programme.CertificationBody",
         verbose_name=_("认证机构"),
         on_delete=models.PROTECT,
         related_name="ledger_records",
+        db_index=False,
     )
     enterprise = models.ForeignKey(
         Enterprise, verbose_name=_("企业"), on_delete=models.PROTECT, related_name="ledger_records"
@@ -392,7 +398,8 @@ class StagedAction(models.TextChoices):
 class LedgerStagingRow(models.Model):
     """A validated row of an upload waiting for the user's decision (filled by COPY on PostgreSQL)."""
 
-    upload = models.ForeignKey(LedgerUpload, on_delete=models.CASCADE, related_name="staged_rows")
+    # Indexed by ledger_staging_upload_idx (upload, row_number).
+    upload = models.ForeignKey(LedgerUpload, on_delete=models.CASCADE, related_name="staged_rows", db_index=False)
     row_number = models.PositiveIntegerField()
     action = models.CharField(max_length=16, choices=StagedAction.choices)
     record_id = models.BigIntegerField(null=True)

@@ -138,7 +138,7 @@ class AuditEvent(models.Model):
     )
     action = models.CharField(_("操作"), max_length=16, choices=AuditAction.choices)
     object_type = models.CharField(_("对象类型"), max_length=64)
-    object_id = models.CharField(_("对象编号"), max_length=64, db_index=True)
+    object_id = models.CharField(_("对象编号"), max_length=64)  # indexed with object_type (Meta.indexes)
     object_repr = models.CharField(_("对象"), max_length=200, blank=True)
     source = models.CharField(_("来源"), max_length=64, blank=True, help_text=_("例如 upload:12、api、web"))
     changes = models.JSONField(_("变更内容"), default=dict, blank=True)
