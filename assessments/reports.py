@@ -13,7 +13,9 @@ from typing import Any
 from django.db.models import Count, Sum
 from django.utils import timezone
 from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from programme.models import OrgUnit, OrgUnitLevel
@@ -146,6 +148,8 @@ def score_sheet_xlsx(sheet: ScoreSheet) -> bytes:
     for row in ws.iter_rows(min_row=5, max_row=4 + len(rows), min_col=4, max_col=6 + n_areas):
         for cell in row:
             cell.number_format = NUMBER_FORMAT
+    if rows:
+        ws.add_chart(_ranking_bar_chart(ws, sheet, n_rows=len(rows)), f"{get_column_letter(len(headers) + 2)}4")
     for area in sheet.areas:
         ws_area = wb.create_sheet(f"{area.area.number} {area.area.name}")
         set_cell(ws_area, 1, 1, f"{sheet.year}年 {area.area.name} 得分明细").font = Font(bold=True, size=13)
@@ -192,6 +196,26 @@ def score_sheet_xlsx(sheet: ScoreSheet) -> bytes:
         set_cell(notes, n, 1, label).font = Font(bold=True)
         set_cell(notes, n, 2, text).alignment = Alignment(wrap_text=True, vertical="top")
     return workbook_bytes(wb)
+
+
+def _ranking_bar_chart(ws: Worksheet, sheet: ScoreSheet, *, n_rows: int) -> BarChart:
+    """The ranking as a stacked horizontal bar per unit (one segment per area), first place on top; it reads
+    the table's own cells, so the chart follows any correction made in the sheet."""
+    n_areas = len(sheet.areas)
+    chart = BarChart()
+    chart.type = "bar"
+    chart.grouping = "stacked"
+    chart.overlap = 100
+    chart.title = f"{sheet.year}年 {sheet.level_label}得分排名"
+    chart.x_axis.scaling.orientation = "maxMin"
+    chart.y_axis.title = "得分"
+    chart.y_axis.scaling.min = 0
+    chart.y_axis.scaling.max = 100
+    chart.add_data(Reference(ws, min_col=4, max_col=3 + n_areas, min_row=4, max_row=4 + n_rows), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=3, min_row=5, max_row=4 + n_rows))
+    chart.width = 20
+    chart.height = max(8.0, 0.5 * n_rows)
+    return chart
 
 
 def chart_for(sheet: ScoreSheet) -> Any:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
+import zipfile
 from decimal import Decimal
 
 import pytest
@@ -58,6 +60,14 @@ def test_score_sheet_xlsx_headers_sheets_and_totals(computed):
         assert round(row[6] + row[7], 2) == round(row[8], 2)
     totals = dict(UnitResult.objects.filter(evaluation=computed).values_list("unit__code", "total"))
     assert {r[1]: Decimal(str(r[8])).quantize(Decimal("0.01")) for r in rows} == totals
+    # The ranking chart: one stacked series per area over the 32 units, reading the table's cells.
+    with zipfile.ZipFile(io.BytesIO(reports.score_sheet_xlsx(sheet))) as archive:
+        charts = [n for n in archive.namelist() if n.startswith("xl/charts/chart")]
+        assert len(charts) == 1
+        xml = archive.read(charts[0]).decode()
+    assert re.search(r'barDir val="bar"', xml) and re.search(r'grouping val="stacked"', xml)
+    assert len(re.findall(r"<(?:c:)?ser>", xml)) == 3
+    assert "'汇总排名'!$D$5:$D$36" in xml and "'汇总排名'!$C$5:$C$36" in xml
     area = wb["3 企业帮扶"]
     assert [c.value for c in area[3]][:4] == ["排名", "区划代码", "单位", "精准帮扶企业举措（20分）"]
     tianjin = [c.value for c in area[4]]
