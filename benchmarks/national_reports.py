@@ -41,6 +41,8 @@ def start_workers(n: int, queue: str) -> list[subprocess.Popen[bytes]]:
         "DATABASE_URL": URL,
         "CELERY_BROKER_URL": BROKER,
         "DJANGO_MEDIA_ROOT": MEDIA,
+        # The pack's parts are sent from inside a worker: they must go to the queue these workers consume.
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
     }
     celery = str(Path(sys.executable).with_name("celery"))
     procs = [
@@ -68,10 +70,13 @@ def run_pack(workers: int) -> float:
         hq = User.objects.get(username="hq")
         started = time.perf_counter()
         job = job_create(actor=hq, kind="assessments.national_pack", title="bench", params={"year": 2024})
+        deadline = time.monotonic() + float(os.environ.get("BENCH_TIMEOUT_S", "1200"))
         while True:
             job.refresh_from_db()
             if job.status in (JobStatus.DONE, JobStatus.FAILED):
                 break
+            if time.monotonic() > deadline:
+                raise SystemExit(f"pack still {job.status} at {job.progress}/{job.total} parts: gave up")
             time.sleep(0.2)
         seconds = time.perf_counter() - started
         if job.status != JobStatus.DONE:
