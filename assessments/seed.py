@@ -1,4 +1,5 @@
-"""Demo data of the evaluation: 2023 and 2024 self-assessments, expert scores and results (so rank changes show).
+"""Demo data of the evaluation: 2022–2024 national (2023–2024 Tianjin) self-assessments, expert scores and results
+(so rank changes show; 2022 and 2023 published).
 
 The 2023 provincial self-assessment figures add up exactly to the national figures of seed 000 (1,108
 incentive policies, 320 亿元 credit support, 3.7 亿元 subsidies ...), and the 2023 ranking puts seed 000's
@@ -44,7 +45,10 @@ NATIONAL_2023 = {
     "cases_compiled": 2240, "videos": 821, "papers": 697,
 }
 TOP_2023 = ["330000", "320000", "130000", "370000", "140000", "310000", "420000", "350000", "210000", "410000"]
-RISERS_2024 = ["510000", "610000", "620000", "360000", "120000"]  # 四川, 陕西, 甘肃, 江西, 天津
+# Seed 000: in the 2023 evaluation 四川, 陕西, 甘肃, 江西 and 天津 "排名进步较大" — so 2022 is seeded too, with
+# them lower, and they rise in 2023.
+RISERS_2023 = ["510000", "610000", "620000", "360000", "120000"]
+EVALUATED_YEARS = (2022, 2023, 2024)
 EXPERTS = 6
 TZ = ZoneInfo(settings.TIME_ZONE)
 
@@ -99,18 +103,19 @@ def _self_assessments(ctx: SeedContext, year: int, units: list[OrgUnit], totals:
 
 
 def _targets(ctx: SeedContext, units: list[OrgUnit], year: int) -> dict[str, float]:
-    """An expert-score target per unit: seed 000's top ten first in 2023; five risers in 2024."""
+    """An expert-score target per unit: seed 000's top ten first in 2023 (near the top in the other years);
+    the five 2023 risers in the lower half in 2022 and high from 2023."""
     rng = ctx.rng
-    targets = {u.code: rng.uniform(55, 70) for u in units}
+    # The others keep their place from year to year (a fixed level per unit, a little noise), so the rises
+    # that show are the ones the seeds name.
+    targets = {u.code: 56 + 14 * (int(u.code) * 7919 % 101) / 101 + rng.uniform(-1.0, 1.0) for u in units}
     for n, code in enumerate(TOP_2023):
         if code in targets:
-            targets[code] = 96 - n * 2.5 + (rng.uniform(-2.0, 2.0) if year == 2024 else 0)
-    if year == 2023:
-        for code in RISERS_2024:
-            targets[code] = rng.uniform(60, 66)
-    else:
-        for n, code in enumerate(RISERS_2024):
-            targets[code] = 80 - n * 0.9
+            targets[code] = 96 - n * 2.5 + (0 if year == 2023 else rng.uniform(-2.0, 2.0))
+    for n, code in enumerate(RISERS_2023):
+        if code in targets:
+            targets[code] = rng.uniform(50, 54) if year < 2023 else 80 - n * 0.9 + (rng.uniform(-1.5, 1.5)
+                                                                                    if year > 2023 else 0)
     return targets
 
 
@@ -137,7 +142,7 @@ def seed_evaluations(ctx: SeedContext) -> None:
     country = OrgUnit.objects.get(code=COUNTRY_CODE)
     provinces = list(OrgUnit.objects.filter(level=OrgUnitLevel.PROVINCE).order_by("code"))
     experts = _experts(ctx)
-    for year in (2023, 2024):
+    for year in EVALUATED_YEARS:
         services.scheme_ensure(actor=None, year=year, source="seed")
         _self_assessments(ctx, year, provinces, NATIONAL_2023 if year == 2023 else None)
         evaluation = services.evaluation_ensure(actor=None, year=year, evaluator=country, source="seed")
@@ -145,9 +150,9 @@ def seed_evaluations(ctx: SeedContext) -> None:
             continue
         _scores(ctx, evaluation, experts, _targets(ctx, provinces, year))
         services.evaluation_compute(actor=None, evaluation=evaluation, source="seed")
-        if year == 2023:
+        if year < EVALUATED_YEARS[-1]:  # earlier years are published; the latest waits for HQ
             Evaluation.objects.filter(pk=evaluation.pk).update(status=EvaluationStatus.PUBLISHED,
-                                                               published_at=dt.datetime(2024, 1, 15, tzinfo=TZ))
+                                                               published_at=dt.datetime(year + 1, 1, 15, tzinfo=TZ))
     # Tianjin evaluates its districts ("以区为单位").
     tianjin = OrgUnit.objects.get(code="120000")
     districts = list(OrgUnit.objects.filter(level=OrgUnitLevel.DISTRICT, path__startswith=tianjin.path)

@@ -175,6 +175,10 @@ def _seed_filing(ctx: SeedContext, pilot: PilotRegion, year: int, status: str, p
     stats.save()
 
 
+# Seed 004: 首批9个，第二批26个. Tianjin's four 2024 pilots count in the second batch.
+FIRST_BATCH = 9
+
+
 @seeder(order=30)
 def seed_pilot_regions(ctx: SeedContext) -> None:
     """Tianjin's four 2024 pilots with sample annex-3 sheets (2024 accepted; 2025 in progress); at national
@@ -209,7 +213,7 @@ def seed_pilot_regions(ctx: SeedContext) -> None:
         if not pool:
             continue
         industry = NATIONAL_INDUSTRIES[i]
-        batch, start = (1, 2023) if i < 8 else (2, 2024)
+        batch, start = (1, 2023) if i < FIRST_BATCH else (2, 2024)
         pilot, _ = PilotRegion.objects.get_or_create(
             province=province, name=f"{province.name}{industry}产业区域试点",
             defaults={"industry": industry, "batch": batch, "start_year": start},
