@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from portal.roles import Role
-from programme.models import CertificationBody, OrgUnit
+from programme.models import CertificationBody, OrgUnit, OrgUnitLevel
 
 from .models import (
     Evaluation,
+    ExcellentCase,
     ExpertAssignment,
     ExpertScore,
     IndicatorItem,
@@ -105,3 +106,15 @@ def report_list(*, user: Any, evaluation: Evaluation | None = None, year: int | 
     if kind:
         qs = qs.filter(kind=kind)
     return qs
+
+
+def districts_without_cases(*, user: Any, year: int) -> QuerySet[OrgUnit]:
+    """Districts in the user's area that have not yet recommended an excellent case for the year (seed 002:
+    各区至少推荐1个典型案例). HQ: every district; province and district staff: their own area; others: none."""
+    districts = OrgUnit.objects.filter(level=OrgUnitLevel.DISTRICT, is_active=True)
+    if user.role in (Role.PROVINCE, Role.DISTRICT) and user.org_unit is not None:
+        districts = districts.filter(path__startswith=user.org_unit.path)
+    elif not (user.role == Role.HQ or user.is_superuser):
+        return districts.none()
+    recommended = ExcellentCase.objects.filter(district=OuterRef("pk"), programme_year_id=year)
+    return districts.exclude(Exists(recommended)).order_by("code")

@@ -23,7 +23,7 @@ from programme.models import ProgrammeYear
 from reporting.jobs import job_create
 from reporting.models import Job
 
-from . import reports, services
+from . import reports, selectors, services
 from .fanout import NATIONAL_PACK
 from .forms import CaseForm, CourseForm, EvidenceForm, ReviewForm, ScoreForm, SelfAssessmentForm, WeightsForm
 from .handlers import EVALUATION_RUN, SUMMARY
@@ -219,6 +219,9 @@ def self_assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Cases and courses ---------------------------------------------------------------------------------
 
 
+MISSING_SHOWN = 200
+
+
 @login_required
 def cases(request: HttpRequest, year: int) -> HttpResponse:
     user: Any = request.user
@@ -234,8 +237,11 @@ def cases(request: HttpRequest, year: int) -> HttpResponse:
         except (ValidationError, PermissionDenied) as exc:
             form.add_error(None, _error_text(exc))
     qs = ExcellentCase.objects.visible_to(user).filter(programme_year_id=year).select_related("district")
-    return render(request, "assessments/cases.html", {"cases": qs, "form": form, "year": year,
-                                                      "can_add": user.role == Role.DISTRICT})
+    missing = selectors.districts_without_cases(user=user, year=year)
+    return render(request, "assessments/cases.html", {
+        "cases": qs, "form": form, "year": year, "can_add": user.role == Role.DISTRICT,
+        "missing_count": missing.count(), "missing": missing[:MISSING_SHOWN], "missing_shown": MISSING_SHOWN,
+    })
 
 
 @login_required

@@ -116,3 +116,23 @@ def test_cases_and_courses_pages(login):
     assert cb.get(reverse("assessments:cases", args=[2024])).status_code == 404
     assert cb.get(reverse("assessments:index")).status_code == 404
     assert login(enterprise_user()).get(reverse("assessments:courses", args=[2024])).status_code == 404
+
+
+def test_cases_page_lists_districts_without_a_case(login):
+    from assessments.models import ExcellentCase
+    from tests.factories import unit
+
+    beichen_user = district_user("120113")
+    ExcellentCase.objects.create(programme_year_id=2024, district=unit("120113"), slot=1, title="北辰案例",
+                                 created_by=beichen_user)
+    tianjin = login(province_user("120000")).get(reverse("assessments:cases", args=[2024]))
+    assert tianjin.context["missing_count"] == 15  # Tianjin's 16 districts, 北辰 has recommended one
+    names = [d.code for d in tianjin.context["missing"]]
+    assert "120113" not in names and "120114" in names and all(code.startswith("12") for code in names)
+    assert "尚未推荐案例" in tianjin.content.decode()
+    beichen = login(beichen_user).get(reverse("assessments:cases", args=[2024]))
+    assert beichen.context["missing_count"] == 0 and 'data-testid="cases-missing"' not in beichen.content.decode()
+    wuqing = login(district_user("120114")).get(reverse("assessments:cases", args=[2024]))
+    assert [d.code for d in wuqing.context["missing"]] == ["120114"]
+    hebei = login(province_user("130000")).get(reverse("assessments:cases", args=[2024]))
+    assert all(d.code.startswith("13") for d in hebei.context["missing"])
