@@ -20,7 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .models import Notification, ReminderDispatch, User
@@ -67,9 +67,19 @@ def notification_mark_read(*, user: User, ids: Iterable[int] | None = None) -> i
 
 def send_deadline_reminders(*, now: dt.datetime | None = None) -> int:
     """Remind everybody who has not submitted, 7 days and 1 day before each deadline. Idempotent."""
+    now = now or timezone.now()
+    # Stored notifications and e-mails are written in the portal's language (zh-Hans), whatever language
+    # the calling thread happens to have active.
+    with translation.override(settings.LANGUAGE_CODE):
+        sent = _send_reminders(now)
+    if sent:
+        logger.info("sent %d deadline reminders", sent)
+    return sent
+
+
+def _send_reminders(now: dt.datetime) -> int:
     from programme.models import Deadline
 
-    now = now or timezone.now()
     sent = 0
     for days in REMINDER_LEAD_DAYS:
         window_start = now + dt.timedelta(days=days - 1)
@@ -96,6 +106,4 @@ def send_deadline_reminders(*, now: dt.datetime | None = None) -> int:
                             sent += 1
                     except IntegrityError:
                         continue  # already reminded at this lead time
-    if sent:
-        logger.info("sent %d deadline reminders", sent)
     return sent

@@ -38,6 +38,15 @@ def _reference_data_present(request):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """A request to an English page leaves English active in the thread; the next test starts in zh-Hans."""
+    yield
+    from django.utils import translation
+
+    translation.activate("zh-hans")
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 

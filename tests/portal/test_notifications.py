@@ -36,6 +36,19 @@ def test_reminders_7_and_1_days_before_once_each(pending_source, django_capture_
     assert len(mail.outbox) == 2 and mail.outbox[0].to == ["beichen@example.cn"]
 
 
+def test_reminders_are_written_in_the_portal_language_whatever_is_active(pending_source):
+    from django.utils import translation
+
+    user = district_user()
+    pending_source.append(user)
+    deadline = Deadline.objects.get(programme_year_id=2024, kind=DeadlineKind.SELF_ASSESSMENT)
+    with translation.override("en"):
+        assert send_deadline_reminders(now=deadline.due_at - dt.timedelta(hours=20)) == 1
+        assert translation.get_language() == "en"  # the caller's language is left as it was
+    note = Notification.objects.get(recipient=user, kind="reminder")
+    assert note.title.startswith("提醒：自评材料报送") and "Reminder" not in note.title
+
+
 def test_users_who_submitted_are_not_reminded(pending_source):
     deadline = Deadline.objects.get(programme_year_id=2024, kind=DeadlineKind.SELF_ASSESSMENT)
     assert send_deadline_reminders(now=deadline.due_at - dt.timedelta(hours=12)) == 0
