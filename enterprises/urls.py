@@ -21,4 +21,6 @@ urlpatterns = [
     path("discrepancies/<int:pk>/settle/", views.discrepancy_settle_view, name="discrepancy_settle"),
     path("training/", views.training_list_view, name="training_list"),
     path("training/new/", views.training_create, name="training_create"),
+    path("training/upload/", views.training_upload_view, name="training_upload"),
+    path("training/template/<int:year>.<str:fmt>", views.training_template_download, name="training_template"),
 ]

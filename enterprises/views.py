@@ -42,6 +42,15 @@ from .services import (
     ledger_upload_discard,
     training_record_create,
 )
+from .training_import import (
+    MAX_ROWS,
+    BatchRejected,
+    TrainingUploadForm,
+    UploadRejected,
+    training_upload,
+)
+from .training_import import template_csv as training_template_csv
+from .training_import import template_xlsx as training_template_xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -380,3 +389,45 @@ def training_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("培训记录已保存。"))
             return redirect("enterprises:training_list")
     return render(request, "enterprises/training_form.html", {"form": form})
+
+
+@login_required
+def training_template_download(request: HttpRequest, year: int, fmt: str) -> HttpResponse:
+    if not ProgrammeYear.objects.filter(pk=year).exists() or fmt not in {"xlsx", "csv"}:
+        raise Http404
+    if fmt == "csv":
+        response = HttpResponse(training_template_csv(), content_type="text/csv; charset=utf-8")
+    else:
+        approval = getattr(request.user.certification_body, "approval_number", "")  # type: ignore[union-attr]
+        response = HttpResponse(training_template_xlsx(year=year, approval_number=approval), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="training-template-{year}.{fmt}"'
+    return response
+
+
+@login_required
+def training_upload_view(request: HttpRequest) -> HttpResponse:
+    """Upload a whole training sheet: every row is stored, or none and the page lists each failure."""
+    _require_cb(request)
+    form = TrainingUploadForm(request.POST or None, request.FILES or None)
+    failures = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            records = training_upload(
+                actor=request.user, year=form.cleaned_data["year"], uploaded_file=form.cleaned_data["file"]
+            )
+        except BatchRejected as exc:
+            failures = exc.errors
+            form.add_error(None, str(exc))
+        except (UploadRejected, PermissionDenied) as exc:
+            form.add_error("file", str(exc))
+        except ValidationError as exc:
+            form.add_error(None, _message(exc))
+        else:
+            messages.success(request, _("已导入%(n)d条培训记录。") % {"n": len(records)})
+            return redirect("enterprises:training_list")
+    years = [value for value, _label in form.fields["year"].choices][:3]  # type: ignore[attr-defined]
+    return render(
+        request,
+        "enterprises/training_upload.html",
+        {"form": form, "failures": failures, "template_years": years, "max_rows": MAX_ROWS},
+    )
