@@ -324,8 +324,8 @@ def seed_training(ctx: SeedContext) -> None:
 
 @seeder(order=95)
 def seed_ledger_demo_extras(ctx: SeedContext) -> None:
-    """A discrepancy for 北辰区 to settle, and (after this year's deadline) an exception that keeps the
-    demo CB's ledger open, granted by Tianjin."""
+    """A discrepancy for 北辰区 to settle, and (after this year's deadlines) exceptions that keep the demo CB's
+    ledger and training submissions open, granted by Tianjin."""
     from django.utils import timezone
 
     from portal.models import User
@@ -345,16 +345,18 @@ def seed_ledger_demo_extras(ctx: SeedContext) -> None:
             reported_by=cbs[1],
             programme_year_id=this_year,
         )
-    deadline = Deadline.objects.filter(programme_year_id=this_year, kind=DeadlineKind.LEDGER).first()
     tianjin = User.objects.filter(username="tianjin").first()
-    if deadline is not None and tianjin is not None and deadline.due_at < timezone.now():
-        DeadlineException.objects.get_or_create(
-            deadline=deadline,
-            certification_body=cbs[0],
-            defaults={
-                "granted_by_unit": tianjin.org_unit,
-                "granted_by": tianjin,
-                "open_until": dt.datetime(this_year, 12, 31, 23, 59, tzinfo=dt.UTC),
-                "reason": "补报帮扶台账（演示）",
-            },
-        )
+    reasons = {DeadlineKind.LEDGER: "补报帮扶台账（演示）", DeadlineKind.TRAINING: "补报培训台账（演示）"}
+    for kind, reason in reasons.items():
+        deadline = Deadline.objects.filter(programme_year_id=this_year, kind=kind).first()
+        if deadline is not None and tianjin is not None and deadline.due_at < timezone.now():
+            DeadlineException.objects.get_or_create(
+                deadline=deadline,
+                certification_body=cbs[0],
+                defaults={
+                    "granted_by_unit": tianjin.org_unit,
+                    "granted_by": tianjin,
+                    "open_until": dt.datetime(this_year, 12, 31, 23, 59, tzinfo=dt.UTC),
+                    "reason": reason,
+                },
+            )

@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 from portal.audit import audit_record
 from portal.models import AuditAction
 from portal.roles import Role
-from programme.models import CertificationBody, OrgUnit, ProgrammeYear
+from programme.models import CertificationBody, DeadlineKind, OrgUnit, ProgrammeYear
+from programme.services import deadline_state
 from reporting.jobs import job_create
 from reporting.models import Job, JobStatus
 
@@ -346,10 +347,21 @@ def _apply_reported(enterprise: Enterprise, item: EnterpriseDiscrepancy) -> dict
     return changes
 
 
+def ensure_training_open(*, year: int, certification_body: CertificationBody) -> None:
+    state = deadline_state(year=year, kind=DeadlineKind.TRAINING, certification_body=certification_body)
+    if not state.is_open:
+        due = timezone.localtime(state.due_at).strftime("%Y-%m-%d %H:%M") if state.due_at else ""
+        raise PermissionDenied(
+            _("%(year)d年度培训台账已于%(due)s截止报送，不能再新增。如需补报，请联系省局批准延期。")
+            % {"year": year, "due": due}
+        )
+
+
 def training_record_create(*, actor: Any, source: str = "web", **fields: Any) -> TrainingRecord:
     cb = _require_cb(actor)
     year = fields.get("programme_year")
     year_value = year.pk if isinstance(year, ProgrammeYear) else int(year or 0)
+    ensure_training_open(year=year_value, certification_body=cb)
     held_on = fields.get("held_on")
     if held_on is not None and held_on.year != year_value:
         raise ValidationError({"held_on": _("培训日期须在%(y)d年度内。") % {"y": year_value}})
@@ -370,6 +382,7 @@ def training_record_create(*, actor: Any, source: str = "web", **fields: Any) ->
 __all__ = [
     "StaleUpload",
     "discrepancy_settle",
+    "ensure_training_open",
     "ledger_batch_submit",
     "ledger_record_delete",
     "ledger_upload_commit",

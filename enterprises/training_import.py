@@ -19,10 +19,10 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
@@ -32,15 +32,14 @@ from python_calamine import CalamineWorkbook
 
 from portal.audit import audit_bulk
 from portal.models import AuditAction
-from programme.models import CertificationBody, DeadlineKind, OrgUnit, OrgUnitLevel
-from programme.services import deadline_state
+from programme.models import CertificationBody, OrgUnit, OrgUnitLevel
 from reporting.xlsx import csv_bytes, set_cell, workbook_bytes, write_table
 
 from .forms import year_choices
 from .ledger.files import UploadRejected, check_size, inspect_file
 from .ledger.reader import _norm
 from .models import TrainingDelivery, TrainingRecord
-from .services import _require_cb, _year
+from .services import _require_cb, _year, ensure_training_open
 
 MAX_ROWS = 2000
 DATA_SHEET = "培训台账"
@@ -323,16 +322,6 @@ def _parse(
     if claimed_cb and claimed_cb != cb.approval_number:
         errors.append(("approval_number", _("本行属于认证机构%(v)s，只能上传本机构的培训记录。") % {"v": claimed_cb}))
     return fields, errors
-
-
-def ensure_training_open(*, year: int, certification_body: CertificationBody) -> None:
-    state = deadline_state(year=year, kind=DeadlineKind.TRAINING, certification_body=certification_body)
-    if not state.is_open:
-        due = timezone.localtime(state.due_at).strftime("%Y-%m-%d %H:%M") if state.due_at else ""
-        raise PermissionDenied(
-            _("%(year)d年度培训台账已于%(due)s截止报送，不能再新增。如需补报，请联系省局批准延期。")
-            % {"year": year, "due": due}
-        )
 
 
 def _model_errors(exc: ValidationError) -> list[tuple[str, str]]:

@@ -379,6 +379,8 @@ def training_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             training_record_create(actor=request.user, **form.service_fields())
+        except PermissionDenied as exc:  # the year's training deadline has passed
+            form.add_error(None, str(exc))
         except ValidationError as exc:
             if hasattr(exc, "error_dict"):
                 for field, errs in exc.message_dict.items():

@@ -222,6 +222,19 @@ def test_after_the_deadline_the_upload_and_the_api_are_blocked(client):
     assert TrainingRecord.objects.count() == 0
 
 
+def test_after_the_deadline_a_single_record_is_refused_too(client):
+    from django.urls import reverse
+
+    user = cb_user()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    response = client.post(reverse("enterprises:training_create"), {
+        "programme_year": YEAR, "held_on": f"{YEAR}-08-01", "organiser": "北辰区市场监管局", "topic": "补录培训",
+        "delivery": "offline", "enterprise_count": 3, "person_count": 5, "district_code": "120113",
+    })
+    assert response.status_code == 200 and "截止报送" in response.content.decode()
+    assert TrainingRecord.objects.count() == 0
+
+
 def test_a_dated_exception_for_the_cb_reopens_the_year(client):
     user = cb_user()
     deadline = Deadline.objects.get(programme_year_id=YEAR, kind=DeadlineKind.TRAINING)
