@@ -135,22 +135,7 @@ _DIM_COLUMN_KEYS = tuple(f"dim:{code}" for code in DIMENSION_CODES)
 _MODE_COLUMN_KEYS = tuple(f"mode:{code}" for code in MODE_CODES)
 # RowParser.parse unpacks a row by position, in the template's column order:
 _HEAD_KEYS = ("year", "cb", "uscc", "name", "district", "industry", "employees", "revenue")
-_TAIL_KEYS = (
-    "start_date",
-    "end_date",
-    "experts_count",
-    "problems_found",
-    "problems_solved",
-    "certification_fee",
-    "fee_reduction",
-    "certified",
-    "certificate_number",
-    "scheme",
-    "maturity_before",
-    "maturity_after",
-    "pilot_region",
-    "notes",
-)
+_TAIL_KEYS = tuple(RECORD_FIELDS[RECORD_FIELDS.index("start_date") :])  # start_date … notes
 _DIM_SLICE = slice(len(_HEAD_KEYS), len(_HEAD_KEYS) + len(_DIM_COLUMN_KEYS))
 _MODE_SLICE = slice(_DIM_SLICE.stop, _DIM_SLICE.stop + len(_MODE_COLUMN_KEYS))
 _TAIL_SLICE = slice(_MODE_SLICE.stop, None)
