@@ -341,6 +341,10 @@ class ExcellentCase(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("推荐人"), on_delete=models.PROTECT,
                                    related_name="+")
     created_at = models.DateTimeField(_("推荐时间"), auto_now_add=True)
+    # Seed 002: the province has experts select among its districts' cases and recommends the best to HQ.
+    recommended_at = models.DateTimeField(_("推荐至总局时间"), null=True, blank=True)
+    recommended_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("推荐至总局操作人"), null=True,
+                                       blank=True, on_delete=models.PROTECT, related_name="+")
 
     objects = ExcellentCaseQuerySet.as_manager()
 

@@ -351,6 +351,22 @@ def excellent_case_add(*, actor: Any, year: int, district: OrgUnit, title: str, 
     return case
 
 
+def excellent_case_recommend(*, actor: Any, case: ExcellentCase, recommend: bool = True) -> ExcellentCase:
+    """The province recommends one of its districts' cases to HQ (择优向总局推荐), or withdraws it."""
+    province = case.district.province_code
+    if (actor is None or actor.role != Role.PROVINCE or actor.org_unit is None
+            or actor.org_unit.code != province):
+        raise PermissionDenied(_("优良案例由所在省级市场监管部门择优推荐至总局。"))
+    if recommend == (case.recommended_at is not None):
+        return case
+    case.recommended_at = timezone.now() if recommend else None
+    case.recommended_by = actor if recommend else None
+    case.save(update_fields=["recommended_at", "recommended_by"])
+    audit_record(actor=actor, action=AuditAction.UPDATE, obj=case,
+                 changes={"recommended_to_hq": [not recommend, recommend]})
+    return case
+
+
 def training_course_submit(*, actor: Any, year: int, title: str, summary: str = "") -> TrainingCourse:
     if actor is None or actor.role != Role.CB or actor.certification_body_id is None:
         raise PermissionDenied(_("培训课程由认证机构报送。"))

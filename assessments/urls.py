@@ -12,6 +12,7 @@ urlpatterns = [
     path("self-assessments/<int:pk>/", views.self_assessment_detail, name="self_detail"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence_download"),
     path("cases/<int:year>/", views.cases, name="cases"),
+    path("cases/item/<int:pk>/recommend/", views.case_recommend, name="case_recommend"),
     path("courses/<int:year>/", views.courses, name="courses"),
     path("evaluations/start/", views.evaluation_start, name="evaluation_start"),
     path("evaluations/<int:pk>/", views.evaluation_detail, name="evaluation"),

@@ -237,11 +237,29 @@ def cases(request: HttpRequest, year: int) -> HttpResponse:
         except (ValidationError, PermissionDenied) as exc:
             form.add_error(None, _error_text(exc))
     qs = ExcellentCase.objects.visible_to(user).filter(programme_year_id=year).select_related("district")
+    if request.GET.get("recommended") == "1":
+        qs = qs.filter(recommended_at__isnull=False)
     missing = selectors.districts_without_cases(user=user, year=year)
     return render(request, "assessments/cases.html", {
         "cases": qs, "form": form, "year": year, "can_add": user.role == Role.DISTRICT,
+        "can_recommend": user.role == Role.PROVINCE, "only_recommended": request.GET.get("recommended") == "1",
         "missing_count": missing.count(), "missing": missing[:MISSING_SHOWN], "missing_shown": MISSING_SHOWN,
     })
+
+
+@login_required
+@require_POST
+def case_recommend(request: HttpRequest, pk: int) -> HttpResponse:
+    user: Any = request.user
+    case = get_visible_or_404(ExcellentCase.objects.select_related("district"), user, pk=pk)
+    recommend = request.POST.get("recommend") != "0"
+    try:
+        services.excellent_case_recommend(actor=user, case=case, recommend=recommend)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("已推荐至总局。") if recommend else _("已撤回推荐。"))
+    return redirect("assessments:cases", year=case.programme_year_id)
 
 
 @login_required

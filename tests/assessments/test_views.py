@@ -136,3 +136,34 @@ def test_cases_page_lists_districts_without_a_case(login):
     assert [d.code for d in wuqing.context["missing"]] == ["120114"]
     hebei = login(province_user("130000")).get(reverse("assessments:cases", args=[2024]))
     assert all(d.code.startswith("13") for d in hebei.context["missing"])
+
+
+def test_the_province_recommends_its_districts_cases_to_hq(login):
+    from assessments.models import ExcellentCase
+    from portal.models import AuditEvent
+    from tests.factories import unit
+
+    author = district_user("120113")
+    case = ExcellentCase.objects.create(programme_year_id=2024, district=unit("120113"), slot=1, title="北辰案例",
+                                        created_by=author)
+    url = reverse("assessments:case_recommend", args=[case.pk])
+    # Another province cannot even see it; the district itself and HQ may not recommend.
+    assert login(province_user("130000")).post(url, {"recommend": "1"}).status_code == 404
+    login(author).post(url, {"recommend": "1"})
+    login(hq_user()).post(url, {"recommend": "1"})
+    case.refresh_from_db()
+    assert case.recommended_at is None
+    tianjin_user = province_user("120000")
+    tianjin = login(tianjin_user)
+    assert tianjin.post(url, {"recommend": "1"}).status_code == 302
+    case.refresh_from_db()
+    assert case.recommended_at is not None and case.recommended_by == tianjin_user
+    assert AuditEvent.objects.filter(object_id=str(case.pk), action="update").count() == 1
+    hq = login(hq_user())
+    listed = hq.get(reverse("assessments:cases", args=[2024]), {"recommended": "1"})
+    assert [c.title for c in listed.context["cases"]] == ["北辰案例"]
+    login(tianjin_user).post(url, {"recommend": "0"})
+    case.refresh_from_db()
+    assert case.recommended_at is None
+    assert list(login(hq_user()).get(reverse("assessments:cases", args=[2024]), {"recommended": "1"})
+                .context["cases"]) == []
