@@ -321,7 +321,11 @@ class Response(models.Model):
                 condition=Q(effect__isnull=True) | Q(effect__gte=1, effect__lte=4), name="response_effect_range"
             ),
         ]
-        indexes = [models.Index(fields=["programme_year", "status"])]
+        indexes = [
+            models.Index(fields=["programme_year", "status"]),
+            # Response counts per year joined to the assisted enterprises: an index-only scan.
+            models.Index(fields=["programme_year", "enterprise"], include=["status"], name="response_year_ent_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.programme_year_id} {self.enterprise}"
