@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
@@ -189,20 +190,28 @@ _LIST_PARAMS = [
 ]
 
 
+class BoundedDateTimeField(serializers.DateTimeField):
+    """A datetime filter that answers a 400 (not a 500) for dates the server cannot represent, e.g. year 1."""
+
+    def to_internal_value(self, value: Any) -> dt.datetime:
+        try:
+            parsed = super().to_internal_value(value)
+            # PostgreSQL accepts offsets up to ±15:59; compare in UTC, whatever offset the caller sent.
+            return parsed.astimezone(dt.UTC)
+        except OverflowError as exc:
+            raise serializers.ValidationError(_("日期超出可用范围，请填写2000年至2100年之间的时间。")) from exc
+
+
 class LedgerListQuerySerializer(serializers.Serializer):
     """The list filters, checked before they reach the database: a bad value is a 400 naming the parameter."""
 
     programme_year = serializers.IntegerField(required=False, min_value=2020, max_value=2100)
     uscc = serializers.CharField(required=False, max_length=18, trim_whitespace=True)
     district = serializers.RegexField(
-        r"^\d{6}$", required=False, error_messages={"invalid": "区划代码应为6位数字。"}
+        r"^\d{6}$", required=False, error_messages={"invalid": _("区划代码应为6位数字。")}
     )
     certified = serializers.BooleanField(required=False, allow_null=True, default=None)
-    updated_since = serializers.DateTimeField(required=False)
-
-    def validate_updated_since(self, value: dt.datetime) -> dt.datetime:
-        # PostgreSQL accepts offsets up to ±15:59; compare in UTC, whatever offset the caller sent.
-        return value.astimezone(dt.UTC)
+    updated_since = BoundedDateTimeField(required=False)
 
 
 class LedgerRecordViewSet(ScopedReadOnlyViewSet):
@@ -306,7 +315,9 @@ class TrainingBatchOutputSerializer(serializers.Serializer):
 
 class TrainingListQuerySerializer(serializers.Serializer):
     programme_year = serializers.IntegerField(required=False, min_value=2020, max_value=2100)
-    district = serializers.RegexField(r"^\d{6}$", required=False, error_messages={"invalid": "区划代码应为6位数字。"})
+    district = serializers.RegexField(
+        r"^\d{6}$", required=False, error_messages={"invalid": _("区划代码应为6位数字。")}
+    )
 
 
 class TrainingRecordViewSet(ScopedReadOnlyViewSet):
@@ -369,7 +380,8 @@ class TrainingRecordViewSet(ScopedReadOnlyViewSet):
         except BatchRejected as exc:
             by_record: dict[str, dict[str, list[str]]] = {}
             for error in exc.errors:
-                by_record.setdefault(str(error.row), {}).setdefault(error.field or "non_field_errors", []).append(
+                key = "batch" if error.row < 0 else str(error.row)  # -1: the batch as a whole
+                by_record.setdefault(key, {}).setdefault(error.field or "non_field_errors", []).append(
                     error.message
                 )
             raise exceptions.ValidationError({"records": by_record}) from exc

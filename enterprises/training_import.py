@@ -21,10 +21,10 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -42,6 +42,8 @@ from .models import TrainingDelivery, TrainingRecord
 from .services import _require_cb, _year, ensure_training_open
 
 MAX_ROWS = 2000
+# 2,000 rows of training records are well under 1 MB; files are read inside the request, so keep them small.
+MAX_FILE_BYTES = 2 * 1024 * 1024
 DATA_SHEET = "培训台账"
 INSTRUCTIONS_SHEET = "填写说明"
 
@@ -75,7 +77,7 @@ MODEL_FIELD_KEY = {"district": "district_code", "programme_year": "held_on"}
 
 @dataclass(frozen=True)
 class RowError:
-    row: int  # the spreadsheet row number (header = row 1), or the record's index in an API batch
+    row: int  # the spreadsheet row number (header = row 1), the record's index in an API batch, or -1 (all)
     field: str  # the API field name ("" for the row as a whole)
     message: str
 
@@ -84,11 +86,23 @@ class RowError:
         return HEADER_OF.get(self.field, OPTIONAL.get(self.field, self.field))
 
 
+TRAINING_LOCK_NAMESPACE = 7301  # pg_advisory_xact_lock(namespace, cb id)
+
+
+def _lock_training_batches(cb: CertificationBody) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [TRAINING_LOCK_NAMESPACE, cb.pk])
+    else:  # SQLite serialises writers itself
+        CertificationBody.objects.select_for_update().filter(pk=cb.pk).exists()
+
+
 class BatchRejected(Exception):
     """At least one row failed; nothing was stored."""
 
     def __init__(self, errors: list[RowError]) -> None:
-        super().__init__(_("%(n)d处错误，未保存任何记录。") % {"n": len(errors)})
+        super().__init__(ngettext("%(n)d处错误，未保存任何记录。", "%(n)d处错误，未保存任何记录。", len(errors))
+                         % {"n": len(errors)})
         self.errors = errors
 
 
@@ -96,12 +110,15 @@ class TrainingUploadForm(forms.Form):
     year = forms.TypedChoiceField(label=gettext_lazy("年度"), coerce=int, choices=year_choices)
     file = forms.FileField(
         label=gettext_lazy("培训台账文件（.xlsx 或 .csv）"),
-        help_text=gettext_lazy(
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Formatted per request, in the user's language (a lazy string formatted at import would be frozen).
+        self.fields["file"].help_text = _(
             "使用本页的模板填写；CSV可为UTF-8（含或不含BOM）或GB18030编码。每个文件最多%(n)d行；"
             "任何一行有误则全部不保存，请按错误列表修改后重新上传。"
-        )
-        % {"n": MAX_ROWS},
-    )
+        ) % {"n": MAX_ROWS}
 
 
 # ---- template -------------------------------------------------------------------------------------
@@ -222,6 +239,11 @@ def read_rows(path: str | Path) -> list[tuple[int, dict[str, Any]]]:
 
 def read_upload(uploaded_file: UploadedFile) -> list[tuple[int, dict[str, Any]]]:
     check_size(uploaded_file.size or 0)
+    if (uploaded_file.size or 0) > MAX_FILE_BYTES:
+        raise UploadRejected(
+            _("培训台账文件不应超过%(mb)d MB（最多%(n)d行）。请删除多余内容或拆分后上传。")
+            % {"mb": MAX_FILE_BYTES // 1024 // 1024, "n": MAX_ROWS}
+        )
     suffix = Path(uploaded_file.name or "").suffix.lower()[:8]
     with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
         for chunk in uploaded_file.chunks():
@@ -367,8 +389,9 @@ def training_batch_create(
     codes = {_text(values.get("district_code")) for _n, values in rows}
     districts = {u.code: u for u in OrgUnit.objects.filter(code__in=codes, level=OrgUnitLevel.DISTRICT)}
     with transaction.atomic():
-        # One batch per CB at a time, so the duplicate checks below still hold when the rows are inserted.
-        cb = CertificationBody.objects.select_for_update().get(pk=cb.pk)
+        # One batch per CB at a time, so the duplicate checks below still hold when the rows are inserted. A
+        # training-only lock: the CB row itself is locked by ledger merges, which may run for a while.
+        _lock_training_batches(cb)
         errors: list[RowError] = []
         records: list[TrainingRecord] = []
         seen: dict[tuple[Any, ...], int] = {}
@@ -409,7 +432,7 @@ def training_batch_create(
                 TrainingRecord.objects.bulk_create(records)
         except IntegrityError as exc:
             raise BatchRejected(
-                [RowError(0, "", _("保存时发现与已有记录冲突（可能同时有其他上传），未保存任何记录，请重新上传。"))]
+                [RowError(-1, "", _("保存时发现与已有记录冲突（可能同时有其他上传），未保存任何记录，请重新上传。"))]
             ) from exc
         audit_bulk(
             actor=actor,

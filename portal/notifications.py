@@ -54,8 +54,17 @@ def notify(
         text = f"{body}\n\n{url}".strip()
         messages = [(title, text, settings.DEFAULT_FROM_EMAIL, [u.email]) for u in people if u.email]
         if messages:
-            transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False))
+            transaction.on_commit(lambda: _send_mail(messages))
     return created
+
+
+def _send_mail(messages: list[tuple[str, str, str, list[str]]]) -> None:
+    """E-mail after commit. The in-app notification is already stored; a mail server failure is logged and must
+    not stop the other reminders of the run."""
+    try:
+        send_mass_mail(messages, fail_silently=False)
+    except Exception:
+        logger.exception("could not e-mail %d notification(s)", len(messages))
 
 
 def notification_mark_read(*, user: User, ids: Iterable[int] | None = None) -> int:

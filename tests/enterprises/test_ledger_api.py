@@ -125,6 +125,9 @@ def test_bad_list_filters_are_a_400_naming_the_parameter(open_year):
     odd = client.get(URL, {"updated_since": "1834-12-28T14:46:17+22:39", "certified": "false"})
     assert odd.status_code == 200 and odd.json()["count"] == 0
     assert client.get(URL, {"certified": "maybe"}).status_code == 400
+    # A date the server cannot represent (year 1 in +08:00 is before year 1 in UTC) is a 400, not a 500.
+    far = client.get(URL, {"updated_since": "0001-01-01T00:00:00"})
+    assert far.status_code == 400 and "updated_since" in far.json()["error"]["fields"]
 
 
 def test_cb_a_cannot_read_or_write_cb_b_records(open_year):

@@ -352,3 +352,13 @@ def test_formula_cells_round_trip_as_text_and_are_neutralised_on_export(client, 
     values = [c.value for c in ws[2]]
     assert "'" + evil in values and "'@SUM(1+1)" in values
     assert all(c.data_type != "f" for c in ws[2])
+
+
+def test_the_upload_page_speaks_english_too(client):
+    from django.urls import reverse
+
+    user = cb_user()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = client.get(reverse("enterprises:training_upload")).content.decode()
+    assert f"At most {MAX_ROWS} rows per file" in page

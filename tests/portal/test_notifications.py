@@ -65,3 +65,19 @@ def test_notifications_are_personal(client, login):
     client.post("/notifications/read/")
     assert Notification.objects.get(title="给天津的通知").read_at is None
     assert Notification.objects.get(title="给北辰的通知").read_at is not None
+
+
+def test_a_mail_server_failure_does_not_stop_the_reminders(pending_source, django_capture_on_commit_callbacks,
+                                                           monkeypatch):
+    import portal.notifications as notifications
+
+    def broken(*args, **kwargs):
+        raise ConnectionRefusedError("smtp down")
+
+    monkeypatch.setattr(notifications, "send_mass_mail", broken)
+    first, second = district_user(email="a@example.cn"), district_user(email="b@example.cn")
+    pending_source.extend([first, second])
+    deadline = Deadline.objects.get(programme_year_id=2024, kind=DeadlineKind.SELF_ASSESSMENT)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_deadline_reminders(now=deadline.due_at - dt.timedelta(hours=20)) == 2
+    assert Notification.objects.filter(kind="reminder").count() == 2  # both in-app notifications stored
