@@ -202,14 +202,17 @@ class BoundedDateTimeField(serializers.DateTimeField):
             raise serializers.ValidationError(_("日期超出可用范围，请填写2000年至2100年之间的时间。")) from exc
 
 
-class LedgerListQuerySerializer(serializers.Serializer):
-    """The list filters, checked before they reach the database: a bad value is a 400 naming the parameter."""
+class YearDistrictQuerySerializer(serializers.Serializer):
+    """List filters, checked before they reach the database: a bad value is a 400 naming the parameter."""
 
     programme_year = serializers.IntegerField(required=False, min_value=2020, max_value=2100)
-    uscc = serializers.CharField(required=False, max_length=18, trim_whitespace=True)
     district = serializers.RegexField(
         r"^\d{6}$", required=False, error_messages={"invalid": _("区划代码应为6位数字。")}
     )
+
+
+class LedgerListQuerySerializer(YearDistrictQuerySerializer):
+    uscc = serializers.CharField(required=False, max_length=18, trim_whitespace=True)
     certified = serializers.BooleanField(required=False, allow_null=True, default=None)
     updated_since = BoundedDateTimeField(required=False)
 
@@ -313,13 +316,6 @@ class TrainingBatchOutputSerializer(serializers.Serializer):
     ids = serializers.ListField(child=serializers.IntegerField(), help_text="新增记录的 id，与 records 顺序一致")
 
 
-class TrainingListQuerySerializer(serializers.Serializer):
-    programme_year = serializers.IntegerField(required=False, min_value=2020, max_value=2100)
-    district = serializers.RegexField(
-        r"^\d{6}$", required=False, error_messages={"invalid": _("区划代码应为6位数字。")}
-    )
-
-
 class TrainingRecordViewSet(ScopedReadOnlyViewSet):
     """培训台账. A CB reads only its own records; unit staff read their area's; HQ all."""
 
@@ -329,7 +325,7 @@ class TrainingRecordViewSet(ScopedReadOnlyViewSet):
     def get_queryset(self):  # type: ignore[no-untyped-def]
         if self.action != "list":
             return training_list(user=self.request.user)
-        query = TrainingListQuerySerializer(data=self.request.query_params)
+        query = YearDistrictQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
         return training_list(

@@ -357,14 +357,19 @@ def ensure_training_open(*, year: int, certification_body: CertificationBody) ->
         )
 
 
+def training_date_problem(held_on: Any, year: int) -> str | None:
+    """The message when a training date lies outside its programme year (single records and uploads)."""
+    return _("培训日期须在%(y)d年度内。") % {"y": year} if held_on.year != year else None
+
+
 def training_record_create(*, actor: Any, source: str = "web", **fields: Any) -> TrainingRecord:
     cb = _require_cb(actor)
     year = fields.get("programme_year")
     year_value = year.pk if isinstance(year, ProgrammeYear) else int(year or 0)
     ensure_training_open(year=year_value, certification_body=cb)
     held_on = fields.get("held_on")
-    if held_on is not None and held_on.year != year_value:
-        raise ValidationError({"held_on": _("培训日期须在%(y)d年度内。") % {"y": year_value}})
+    if held_on is not None and (problem := training_date_problem(held_on, year_value)):
+        raise ValidationError({"held_on": problem})
     with transaction.atomic():
         record = TrainingRecord(certification_body=cb, source=source, **fields)
         record.full_clean()

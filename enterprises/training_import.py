@@ -8,9 +8,7 @@ if any row fails nothing is stored and every failure is returned as (row, column
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,8 +25,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
-from python_calamine import CalamineWorkbook
 
 from portal.audit import audit_bulk
 from portal.models import AuditAction
@@ -37,9 +35,9 @@ from reporting.xlsx import csv_bytes, set_cell, workbook_bytes, write_table
 
 from .forms import year_choices
 from .ledger.files import UploadRejected, check_size, inspect_file
-from .ledger.reader import _norm
+from .ledger.reader import _norm, open_table
 from .models import TrainingDelivery, TrainingRecord
-from .services import _require_cb, _year, ensure_training_open
+from .services import _require_cb, _year, ensure_training_open, training_date_problem
 
 MAX_ROWS = 2000
 # 2,000 rows of training records are well under 1 MB; files are read inside the request, so keep them small.
@@ -127,7 +125,7 @@ def template_xlsx(*, year: int, approval_number: str = "") -> bytes:
     data: Any = wb.active
     data.title = DATA_SHEET
     write_table(data, HEADERS, [], widths=[c.width for c in COLUMNS])
-    delivery_col = "ABCDEFGHIJ"[FIELDS.index("delivery")]
+    delivery_col = get_column_letter(FIELDS.index("delivery") + 1)
     dv = DataValidation(
         type="list",
         formula1='"' + ",".join(_delivery_labels()) + '"',
@@ -190,9 +188,9 @@ def _positions(headers: Sequence[Any]) -> dict[str, int]:
     return positions
 
 
-def _records(positions: dict[str, int], rows: Iterator[Sequence[Any]], first: int) -> list[tuple[int, dict[str, Any]]]:
+def _records(positions: dict[str, int], rows: Iterator[tuple[int, Sequence[Any]]]) -> list[tuple[int, dict[str, Any]]]:
     out: list[tuple[int, dict[str, Any]]] = []
-    for number, row in enumerate(rows, start=first):
+    for number, row in rows:
         if all(v is None or str(v).strip() == "" for v in row):
             continue
         if len(out) >= MAX_ROWS:
@@ -206,35 +204,16 @@ def _records(positions: dict[str, int], rows: Iterator[Sequence[Any]], first: in
 def read_rows(path: str | Path) -> list[tuple[int, dict[str, Any]]]:
     """The (row number, values by field) of a training file's non-empty rows, after the hostile-file
     guards of the ledger upload; raise :class:`UploadRejected` when the file as a whole is refused."""
-    inspected = inspect_file(path)
-    if inspected.kind == "csv":
-        text = Path(path).read_bytes().decode(inspected.encoding).lstrip("\ufeff")
-        reader = csv.reader(io.StringIO(text, newline=""))
-        try:
-            header = next(reader, None)
-            if header is None:
-                raise UploadRejected(_("CSV文件是空的，请使用培训台账模板填写后上传。"))
-            return _records(_positions(header), reader, 2)
-        except csv.Error as exc:
-            raise UploadRejected(
-                _("CSV文件格式错误（第%(n)d行）：%(err)s") % {"n": reader.line_num, "err": exc}
-            ) from exc
-    try:
-        workbook = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises its own error types for broken files
-        raise UploadRejected(_("无法读取Excel文件：文件已损坏或格式不受支持，请用Excel重新保存为.xlsx。")) from exc
-    names = workbook.sheet_names
-    for name in [n for n in names if n == DATA_SHEET] + [n for n in names if n != DATA_SHEET]:
-        sheet = workbook.get_sheet_by_name(name)
-        rows = sheet.iter_rows()
-        top = next(rows, None)
-        if top is None or _norm(COLUMNS[0].header) not in {_norm(h) for h in top}:
-            continue
-        first = (sheet.start[0] + 1 if sheet.start else 1) + 1
-        return _records(_positions(top), rows, first)
-    raise UploadRejected(
-        _("没有找到培训台账工作表：请使用培训台账模板，在“%(sheet)s”工作表第1行保留表头。") % {"sheet": DATA_SHEET}
+    table = open_table(
+        path,
+        inspect_file(path),
+        sheet_name=DATA_SHEET,
+        marker=COLUMNS[0].header,
+        no_sheet=_("没有找到培训台账工作表：请使用培训台账模板，在“%(sheet)s”工作表第1行保留表头。")
+        % {"sheet": DATA_SHEET},
+        empty_csv=_("CSV文件是空的，请使用培训台账模板填写后上传。"),
     )
+    return _records(_positions(table.headers), table.rows)
 
 
 def read_upload(uploaded_file: UploadedFile) -> list[tuple[int, dict[str, Any]]]:
@@ -367,8 +346,8 @@ def _row_rules(fields: Mapping[str, Any], *, year: int) -> list[tuple[str, str]]
     """The checks of ``training_record_create`` and the model's persons >= enterprises constraint, with a
     message per column."""
     problems: list[tuple[str, str]] = []
-    if fields["held_on"].year != year:
-        problems.append(("held_on", _("培训日期须在%(y)d年度内。") % {"y": year}))
+    if date_problem := training_date_problem(fields["held_on"], year):
+        problems.append(("held_on", date_problem))
     if fields["enterprise_count"] and fields["person_count"] < fields["enterprise_count"]:
         problems.append(("person_count", _("参训人次不能少于参训企业数，请核对。")))
     return problems
