@@ -13,7 +13,7 @@ from .listing import paginate
 from .models import Notification
 from .notifications import notification_mark_read
 from .roles import Role
-from .selectors import dashboard_counts, programme_calendar
+from .selectors import dashboard_figures, programme_calendar
 from .services import role_of
 
 DASHBOARD_TEMPLATES: dict[str, str] = {
@@ -34,10 +34,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if template is None:
         # An account without a role (e.g. half-configured in the admin) sees nothing but this notice.
         return render(request, "portal/no_role.html", status=403)
+    counts = dashboard_figures(user=user)
     context: dict[str, Any] = {
         "role": role,
         "calendar": programme_calendar(),
-        "counts": dashboard_counts(user=user),
+        "counts": counts.value,
+        "counts_as_of": counts.as_of,
         "dashboard_panels": panels_for(request),
     }
     return render(request, template, context)

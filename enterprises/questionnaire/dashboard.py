@@ -32,7 +32,8 @@ def questionnaire_panel(request: HttpRequest) -> dict[str, Any] | None:
         own, _children = selectors.aggregate_units_for(user=user)
         if own is None:
             return None
-        context["figures"] = selectors.response_counts(year=version.year, unit=own)
+        timed = selectors.response_counts_figures(year=version.year, unit=own)
+        context["figures"], context["figures_as_of"] = timed.value, timed.as_of
         return context
     if role == Role.CB:
         return context

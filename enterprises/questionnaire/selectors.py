@@ -63,6 +63,7 @@ from django.db.models import (
 from django.db.models.functions import Substr
 
 from enterprises.models import Enterprise, LedgerRecord
+from portal.figures import Figures, cached_figures
 from portal.models import User
 from portal.roles import Role
 from programme.models import COUNTRY_CODE, OrgUnit, OrgUnitLevel
@@ -252,6 +253,33 @@ def response_counts(*, year: int, unit: OrgUnit) -> ResponseCounts:
     row = assisted.order_by().aggregate(
         assisted=Count("pk"), submitted=Count("pk", filter=Q(year_response__status=ResponseStatus.SUBMITTED)))
     return ResponseCounts(row["assisted"], row["submitted"], _pct(row["submitted"], row["assisted"]))
+
+
+def figures_topic(year: int) -> str:
+    """The cache topic of a year's questionnaire figures (dropped when a questionnaire is submitted or
+    reopened; the ledger side, the assisted enterprises, follows within the cache's minute)."""
+    return f"questionnaire:{year}"
+
+
+def _large(unit: OrgUnit) -> bool:
+    """The country or a province: figures worth keeping for a minute (a district's are cheap)."""
+    return len(unit.path) <= PROVINCE_PATH_LENGTH
+
+
+def response_counts_figures(*, year: int, unit: OrgUnit) -> Figures[ResponseCounts]:
+    """``response_counts``, kept for a minute for the country and the provinces. The figures are those of
+    the unit's subtree whoever asks: callers check that the user may see the unit."""
+    return cached_figures(figures_topic(year), "counts", unit.code,
+                          compute=lambda: response_counts(year=year, unit=unit), live=not _large(unit))
+
+
+def aggregates_by_unit_figures(*, year: int, units: Sequence[OrgUnit]) -> Figures[dict[str, Aggregates]]:
+    """``aggregates_by_unit``, kept for a minute when a country or provincial unit is among ``units`` (the
+    same for whoever asks: callers check that the user may see every unit)."""
+    codes = sorted(u.code for u in units)
+    return cached_figures(figures_topic(year), "aggregates", codes,
+                          compute=lambda: aggregates_by_unit(year=year, units=units),
+                          live=not any(_large(u) for u in units))
 
 
 def aggregates_for_enterprises(*, year: int, enterprises: QuerySet[Enterprise]) -> Aggregates:

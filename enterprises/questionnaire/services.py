@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from enterprises.models import Enterprise
 from portal.audit import audit_bulk, audit_record
+from portal.figures import figures_changed
 from portal.models import AuditAction, User
 from portal.notifications import notify, reminder_source
 from portal.roles import Role
@@ -27,6 +28,7 @@ from portal.services import user_create
 from programme.models import DeadlineKind, PhaseKind, ProgrammeYear
 from programme.services import deadline_state
 
+from . import selectors
 from .defaults import DEFAULT_INTRO, DEFAULT_QUESTIONS, DEFAULT_TITLE
 from .models import (
     METRIC_COLUMNS,
@@ -321,6 +323,9 @@ def response_save(
         changes={"status": response.status, "changed": changed, "confirmed_warnings": response.confirmed_warnings,
                  **({"late": response.is_late} if submit else {})},
     )
+    if submit:  # only submitted questionnaires count: drafts leave the year's figures as they are
+        year = version.year
+        transaction.on_commit(lambda: figures_changed(selectors.figures_topic(year)))
     return response
 
 
@@ -348,6 +353,8 @@ def response_reopen(*, actor: User, response: Response, reason: str, days: int =
     audit_record(actor=actor, action=AuditAction.UPDATE, obj=response, source="web",
                  changes={"reopened": True, "previous_status": previous, "reason": reason.strip(),
                           "reopened_until": response.reopened_until.isoformat()})
+    year = response.programme_year_id
+    transaction.on_commit(lambda: figures_changed(selectors.figures_topic(year)))
     return response
 
 

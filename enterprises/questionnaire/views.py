@@ -205,12 +205,14 @@ def progress(request: HttpRequest, year: int) -> HttpResponse:
     q = params.get("q", "").strip()
     qs = selectors.progress_list(user=request.user, year=year, status=status, q=q)
     own, _children = selectors.aggregate_units_for(user=request.user)
-    figures = selectors.response_counts(year=year, unit=own) if own else None
+    timed = selectors.response_counts_figures(year=year, unit=own) if own else None
+    figures = timed.value if timed is not None else None
     # Unfiltered, the list is the scope's assisted enterprises: their number is on the tiles already.
     listing: Any = _Counted(qs, figures.assisted) if figures is not None and not status and not q else qs
     return render(request, "questionnaire/progress.html", {
         **paginate(request, listing), "params": params, "version": version, "year": year, "unit": own,
-        "figures": figures, "years": QuestionnaireVersion.objects.values_list("programme_year", flat=True),
+        "figures": figures, "figures_as_of": timed.as_of if timed is not None else None,
+        "years": QuestionnaireVersion.objects.values_list("programme_year", flat=True),
     })
 
 
@@ -309,12 +311,13 @@ def aggregates(request: HttpRequest, year: int) -> HttpResponse:
     focus = own
     if unit_code and unit_code != own.code:
         focus = get_visible_or_404(OrgUnit.objects.all(), request.user, code=unit_code)
-    figures_map = selectors.aggregates_by_unit(year=year, units=[focus, *children])
+    timed = selectors.aggregates_by_unit_figures(year=year, units=[focus, *children])
+    figures_map = timed.value
     figures = figures_map[focus.code]
     table = [{"unit": u, "f": figures_map[u.code]} for u in children]
     return render(request, "questionnaire/aggregates.html", {
         "version": version, "year": year, "unit": focus, "own": own, "figures": figures,
-        "rows": _rows_for(figures), "table": table,
+        "figures_as_of": timed.as_of, "rows": _rows_for(figures), "table": table,
         "cap_low": selectors.CHANGE_CAP_LOW, "cap_high": selectors.CHANGE_CAP_HIGH,
     })
 

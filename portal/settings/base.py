@@ -228,6 +228,9 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+# National and provincial figures (dashboards, questionnaire progress and aggregates) are computed at most
+# once per this many seconds per scope; the pages show when (portal/figures.py). 0 computes them every time.
+FIGURES_CACHE_SECONDS = int(env("FIGURES_CACHE_SECONDS", "60"))
 
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")

@@ -1,0 +1,102 @@
+"""The minute-long cache of scope-wide figures: refreshed after its time, dropped by topic, never shared
+between scopes, and shown with the time the figures were computed."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from portal.figures import cached_figures, figures_changed, scope_of
+from tests.factories import EnterpriseFactory, cb_user, district_user, hq_user, province_user
+
+pytestmark = pytest.mark.django_db
+
+
+def _counter():
+    """A computation that returns how often it has run."""
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return len(calls)
+
+    return compute
+
+
+def test_figures_are_computed_once_until_they_expire(settings):
+    settings.FIGURES_CACHE_SECONDS = 1
+    compute = _counter()
+    first = cached_figures("t", "all", compute=compute)
+    again = cached_figures("t", "all", compute=compute)
+    assert (first.value, again.value, again.as_of) == (1, 1, first.as_of)
+    time.sleep(1.2)
+    fresh = cached_figures("t", "all", compute=compute)
+    assert fresh.value == 2 and fresh.as_of > first.as_of
+
+
+def test_a_changed_topic_is_computed_afresh_and_other_topics_are_kept():
+    compute = _counter()
+    other = _counter()
+    cached_figures("questionnaire:2024", "x", compute=compute)
+    cached_figures("questionnaire:2025", "x", compute=other)
+    figures_changed("questionnaire:2024")
+    assert cached_figures("questionnaire:2024", "x", compute=compute).value == 2
+    assert cached_figures("questionnaire:2025", "x", compute=other).value == 1
+    figures_changed("questionnaire:2024")  # again: the generation moves on
+    assert cached_figures("questionnaire:2024", "x", compute=compute).value == 3
+
+
+def test_live_figures_and_a_zero_lifetime_are_never_cached(settings):
+    compute = _counter()
+    cached_figures("t", "a", compute=compute, live=True)
+    assert cached_figures("t", "a", compute=compute, live=True).value == 2
+    settings.FIGURES_CACHE_SECONDS = 0
+    assert cached_figures("t", "b", compute=compute).value == 3
+    assert cached_figures("t", "b", compute=compute).value == 4
+
+
+def test_scopes_follow_the_tenant_policy():
+    tianjin, hebei = province_user("120000"), province_user("130000")
+    scopes = {scope_of(u) for u in (hq_user(), tianjin, hebei, district_user("120113"), cb_user())}
+    assert len(scopes) == 5
+    assert scope_of(hq_user()) == scope_of(hq_user()) == "all"
+    assert scope_of(province_user("120000")) == scope_of(tianjin)
+
+
+def test_dashboard_counts_are_kept_per_province_and_show_their_time(client, login):
+    EnterpriseFactory.create_batch(3, district_code="120113")
+    EnterpriseFactory.create_batch(2, district_code="130102")
+    tianjin, hebei = province_user("120000"), province_user("130000")
+    login(tianjin)
+    page = client.get("/")
+    assert page.context["counts"]["enterprises"] == 3
+    assert 'data-testid="figures-as-of"' in page.content.decode() and "统计时间" in page.content.decode()
+    client.logout()
+    login(hebei)  # Tianjin's figures are cached: Hebei must get its own
+    assert client.get("/").context["counts"]["enterprises"] == 2
+    EnterpriseFactory(district_code="130102")
+    assert client.get("/").context["counts"]["enterprises"] == 2  # within the minute: the cached figure
+    client.logout()
+    login(tianjin)
+    assert client.get("/").context["counts"]["enterprises"] == 3
+
+
+def test_dashboard_counts_refresh_after_their_lifetime(client, login, settings):
+    settings.FIGURES_CACHE_SECONDS = 1
+    EnterpriseFactory.create_batch(2, district_code="120113")
+    login(hq_user())
+    first = client.get("/").context
+    assert first["counts"]["enterprises"] == 2
+    EnterpriseFactory(district_code="120113")
+    time.sleep(1.2)
+    second = client.get("/").context
+    assert second["counts"]["enterprises"] == 3 and second["counts_as_of"] > first["counts_as_of"]
+
+
+def test_small_scopes_are_counted_live(client, login):
+    EnterpriseFactory(district_code="120113")
+    login(district_user("120113"))
+    assert client.get("/").context["counts"]["enterprises"] == 1
+    EnterpriseFactory(district_code="120113")
+    assert client.get("/").context["counts"]["enterprises"] == 2
