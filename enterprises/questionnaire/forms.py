@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from enterprises.uscc import validate_uscc
+from portal.widgets import renderer
 
 from .models import Question, QuestionKind, QuestionnaireVersion, Section
 
@@ -76,6 +77,8 @@ def build_fields(q: Question) -> dict[str, forms.Field]:
 
 class QuestionnaireForm(forms.Form):
     """The year's questions as a form; ``answers()`` gives the JSON the service stores."""
+
+    default_renderer = renderer  # some 280 widgets: written in Python, same markup as the templates
 
     def __init__(self, *args: Any, version: QuestionnaireVersion, disabled: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
