@@ -100,6 +100,7 @@ class Enterprise(models.Model):
         on_delete=models.PROTECT,
         related_name="enterprises",
         limit_choices_to={"level": OrgUnitLevel.DISTRICT},
+        db_index=False,  # the (district, size_class) index leads with it
     )
     industry = models.CharField(_("行业"), max_length=32, choices=Industry.choices, default=Industry.MANUFACTURING)
     employees = models.PositiveIntegerField(_("从业人员（人）"), null=True, blank=True)
@@ -212,8 +213,10 @@ class LedgerRecord(models.Model):
         Enterprise, verbose_name=_("企业"), on_delete=models.PROTECT, related_name="ledger_records"
     )
     reported_name = models.CharField(_("企业名称（填报）"), max_length=128)
+    # What the CB reported, shown beside the record; lists filter on the enterprise's district, never on this,
+    # so it has no index (an index costs every bulk upload and serves no query).
     reported_district = models.ForeignKey(
-        OrgUnit, verbose_name=_("所在区县（填报）"), on_delete=models.PROTECT, related_name="+"
+        OrgUnit, verbose_name=_("所在区县（填报）"), on_delete=models.PROTECT, related_name="+", db_index=False
     )
     reported_industry = models.CharField(_("行业（填报）"), max_length=32, choices=Industry.choices)
     reported_employees = models.PositiveIntegerField(_("从业人员（人）"), null=True, blank=True)
@@ -243,6 +246,8 @@ class LedgerRecord(models.Model):
     warnings = models.JSONField(_("提示"), default=list, blank=True)
     content_hash = models.CharField(_("内容摘要"), max_length=32, editable=False)
     source = models.CharField(_("来源"), max_length=32, blank=True)
+    # Provenance only: uploads are kept as history and never deleted, nothing looks records up by it, and a
+    # database constraint here would be checked 100,000 times per large upload (Django still applies SET_NULL).
     last_upload = models.ForeignKey(
         "LedgerUpload",
         verbose_name=_("最近一次上传"),
@@ -250,6 +255,8 @@ class LedgerRecord(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)

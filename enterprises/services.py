@@ -195,6 +195,7 @@ def ledger_batch_submit(*, actor: Any, year: int, records: Sequence[dict[str, An
         outcome = validate_rows(
             upload_id=upload.pk, parser=parser, rows=api_rows(records), total=len(records), keep_raw=False
         )
+        # Rows without errors that are not staged are unchanged (only what the merge writes is staged).
         staged = {row: action for row, action in upload.staged_rows.values_list("row_number", "action")}
         now = timezone.now()
         source = f"api:{upload.pk}"
@@ -241,7 +242,7 @@ def ledger_batch_submit(*, actor: Any, year: int, records: Sequence[dict[str, An
             {
                 "index": index - 1,
                 "uscc": str(record.get("uscc", ""))[:32],
-                "status": "failed" if errors else status_word.get(staged.get(index, ""), "failed"),
+                "status": "failed" if errors else status_word[staged.get(index, "unchanged")],
                 "errors": errors,
                 "warnings": warnings,
             }

@@ -78,8 +78,9 @@ def validate_rows(
     progress: Progress = _noop,
     keep_raw: bool = True,
 ) -> Outcome:
-    """Run every rule over the rows and stage the valid ones for ``upload_id`` (idempotent: the upload's
-    earlier staged rows are cleared first)."""
+    """Run every rule over the rows and stage the valid ones the commit has to write for ``upload_id``: new and
+    changed records, and unchanged ones that update or question the registry (idempotent: the upload's earlier
+    staged rows are cleared first)."""
     clear_staging(upload_id)
     outcome = Outcome()
     chunk: list[Parsed] = []
@@ -101,6 +102,7 @@ def validate_rows(
         outcome.issues.extend(issues)
         for number, row_issues in by_row.items():
             fail(number, raw_of.get(number, []), row_issues)
+        to_stage = []
         for item in staged:
             if item.action == "new":
                 outcome.new += 1
@@ -108,11 +110,14 @@ def validate_rows(
                 outcome.changed += 1
             else:
                 outcome.unchanged += 1
+                if not (item.enterprise_update or item.discrepancies):
+                    continue  # nothing for the commit to write: not staged (a re-upload stages nothing)
+            to_stage.append(item)
         if writer is None:
-            write_staging(upload_id, staged)
+            write_staging(upload_id, to_stage)
         else:
-            writer.submit(staged)
-        outcome.staged += len(staged)
+            writer.submit(to_stage)
+        outcome.staged += len(to_stage)
         chunk.clear()
         raw_of.clear()
 

@@ -2,7 +2,8 @@
 the registry and the ledger — set-based SQL, so 100,000 rows merge in seconds.
 
 The merge writes one audit event per created/updated enterprise and ledger record, in the same statement
-style (INSERT … SELECT into the audit table), with the actor, the time and the upload/API source.
+style (INSERT … SELECT into the audit table; on PostgreSQL in the same statement as the insert), with the actor,
+the time and the upload/API source.
 """
 
 from __future__ import annotations
@@ -154,22 +155,42 @@ def merge_staged(
             [now, actor_id, AuditAction.UPDATE, "enterprises.enterprise", source, upload_id],
         )
         # 3. Ledger records: inserts and updates, checked against what validation saw.
-        c.execute(
-            f"INSERT INTO {LEDGER} (programme_year_id, certification_body_id, enterprise_id, "  # noqa: S608
-            f"{', '.join(record_cols)}, warnings, content_hash, source, last_upload_id, created_at, updated_at) "
-            f"SELECT %s, %s, e.id, {s_cols}, s.warnings, s.content_hash, %s, %s, %s, %s "
-            f"FROM {STAGING} s JOIN {ENTERPRISE} e ON e.uscc = s.uscc WHERE s.upload_id = %s AND s.action = 'new'",
-            [
-                year,
-                certification_body_id,
-                source[:32],
-                upload_id if source.startswith("upload") else None,
-                now,
-                now,
-                upload_id,
-            ],
+        insert_cols = (
+            f"programme_year_id, certification_body_id, enterprise_id, {', '.join(record_cols)}, warnings, "
+            f"content_hash, source, last_upload_id, created_at, updated_at"
         )
-        created = max(c.rowcount, 0)
+        insert_params: list[Any] = [
+            year,
+            certification_body_id,
+            source[:32],
+            upload_id if source.startswith("upload") else None,
+            now,
+            now,
+            upload_id,
+        ]
+        if connection.vendor == "postgresql":
+            # The new records take their ids from the table's sequence in the SELECT, so their audit events are
+            # written from the same rows in the same statement (no join back through the natural key).
+            c.execute(
+                f"WITH src AS MATERIALIZED (SELECT nextval(pg_get_serial_sequence('{LEDGER}', 'id')) AS id, "  # noqa: S608
+                f"%s AS programme_year_id, %s AS certification_body_id, e.id AS enterprise_id, {s_cols}, "
+                f"s.warnings, s.content_hash, %s AS source, CAST(%s AS BIGINT) AS last_upload_id, %s AS created_at, "
+                f"%s AS updated_at, s.changes FROM {STAGING} s JOIN {ENTERPRISE} e ON e.uscc = s.uscc "
+                f"WHERE s.upload_id = %s AND s.action = 'new'), "
+                f"ins AS (INSERT INTO {LEDGER} (id, {insert_cols}) SELECT id, {insert_cols} FROM src) "
+                + _audit_sql("SELECT %s, %s, %s, %s, CAST(id AS VARCHAR(20)), reported_name, %s, changes FROM src"),
+                [*insert_params, now, actor_id, AuditAction.CREATE, "enterprises.ledgerrecord", source],
+            )
+            # A data-modifying WITH runs to completion: one record inserted per event written.
+            created = max(c.rowcount, 0)
+        else:
+            c.execute(
+                f"INSERT INTO {LEDGER} ({insert_cols}) SELECT %s, %s, e.id, {s_cols}, s.warnings, "  # noqa: S608
+                f"s.content_hash, %s, %s, %s, %s FROM {STAGING} s JOIN {ENTERPRISE} e ON e.uscc = s.uscc "
+                f"WHERE s.upload_id = %s AND s.action = 'new'",
+                insert_params,
+            )
+            created = max(c.rowcount, 0)
         sets = ", ".join(f"{col} = s.{col}" for col in record_cols)
         c.execute(
             f"UPDATE {LEDGER} SET {sets}, warnings = s.warnings, content_hash = s.content_hash, source = %s, "  # noqa: S608
@@ -183,26 +204,36 @@ def merge_staged(
             raise StaleUpload
         if created > 1000:
             analyze(LEDGER, _LEDGER_STATS)
-        c.execute(
-            _audit_sql(
-                f"SELECT %s, %s, CASE s.action WHEN 'new' THEN %s ELSE %s END, %s, CAST(r.id AS VARCHAR(20)), "  # noqa: S608
-                f"s.reported_name, %s, s.changes FROM {STAGING} s JOIN {ENTERPRISE} e ON e.uscc = s.uscc "
-                f"JOIN {LEDGER} r ON r.enterprise_id = e.id "
-                f"AND r.certification_body_id = %s AND r.programme_year_id = %s "
-                f"WHERE s.upload_id = %s AND s.action IN ('new', 'changed')"
-            ),
-            [
-                now,
-                actor_id,
-                AuditAction.CREATE,
-                AuditAction.UPDATE,
-                "enterprises.ledgerrecord",
-                source,
-                certification_body_id,
-                year,
-                upload_id,
-            ],
-        )
+        if connection.vendor == "postgresql":
+            # New records have their events already; changed ones carry their record id.
+            c.execute(
+                _audit_sql(
+                    f"SELECT %s, %s, %s, %s, CAST(s.record_id AS VARCHAR(20)), s.reported_name, %s, s.changes "  # noqa: S608
+                    f"FROM {STAGING} s WHERE s.upload_id = %s AND s.action = 'changed'"
+                ),
+                [now, actor_id, AuditAction.UPDATE, "enterprises.ledgerrecord", source, upload_id],
+            )
+        else:
+            c.execute(
+                _audit_sql(
+                    f"SELECT %s, %s, CASE s.action WHEN 'new' THEN %s ELSE %s END, %s, CAST(r.id AS VARCHAR(20)), "  # noqa: S608
+                    f"s.reported_name, %s, s.changes FROM {STAGING} s JOIN {ENTERPRISE} e ON e.uscc = s.uscc "
+                    f"JOIN {LEDGER} r ON r.enterprise_id = e.id "
+                    f"AND r.certification_body_id = %s AND r.programme_year_id = %s "
+                    f"WHERE s.upload_id = %s AND s.action IN ('new', 'changed')"
+                ),
+                [
+                    now,
+                    actor_id,
+                    AuditAction.CREATE,
+                    AuditAction.UPDATE,
+                    "enterprises.ledgerrecord",
+                    source,
+                    certification_body_id,
+                    year,
+                    upload_id,
+                ],
+            )
     return {
         "created": created,
         "updated": updated,

@@ -73,6 +73,7 @@ def test_preview_commit_and_reupload(open_year, run):
 
     again = upload(run, user, xlsx_bytes(rows))
     assert (again.new_count, again.changed_count, again.unchanged_count, again.failed_count) == (0, 0, 3, 1)
+    assert again.staged_rows.count() == 0  # unchanged rows leave the commit nothing to write
     run(ledger_upload_commit, actor=user, upload=again)
     assert LedgerRecord.objects.count() == 3
 
@@ -85,6 +86,7 @@ def test_preview_commit_and_reupload(open_year, run):
         2,
         0,
     )
+    assert corrected.staged_rows.count() == 2  # the new and the changed record
     run(ledger_upload_commit, actor=user, upload=corrected)
     record = LedgerRecord.objects.get(enterprise__uscc=rows[0]["统一社会信用代码"])
     assert record.experts_count == 7 and record.source == f"upload:{corrected.pk}"
