@@ -89,9 +89,9 @@ class LedgerPages:
     SORT_BELOW = 5000
     WALK_UP_TO = 20000
 
-    def __init__(self, queryset: QuerySet[LedgerRecord]) -> None:
+    def __init__(self, queryset: QuerySet[LedgerRecord], count: int | None = None) -> None:
         self.queryset = queryset
-        self._count: int | None = None
+        self._count: int | None = count  # when the caller knows it
 
     def count(self) -> int:
         if self._count is None:

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
 from portal.audit import audit_history, audit_record
-from portal.listing import paginate
+from portal.listing import Counted, paginate
 from portal.models import AuditAction
 from portal.roles import Role
 from portal.scoping import get_visible_or_404
@@ -208,30 +208,12 @@ def progress(request: HttpRequest, year: int) -> HttpResponse:
     timed = selectors.response_counts_figures(year=year, unit=own) if own else None
     figures = timed.value if timed is not None else None
     # Unfiltered, the list is the scope's assisted enterprises: their number is on the tiles already.
-    listing: Any = _Counted(qs, figures.assisted) if figures is not None and not status and not q else qs
+    listing: Any = Counted(qs, figures.assisted) if figures is not None and not status and not q else qs
     return render(request, "questionnaire/progress.html", {
         **paginate(request, listing), "params": params, "version": version, "year": year, "unit": own,
         "figures": figures, "figures_as_of": timed.as_of if timed is not None else None,
         "years": QuestionnaireVersion.objects.values_list("programme_year", flat=True),
     })
-
-
-class _Counted:
-    """A queryset whose length is known, for the paginator (which would otherwise count it again)."""
-
-    ordered = True
-
-    def __init__(self, queryset: Any, count: int) -> None:
-        self.queryset, self._count = queryset, count
-
-    def count(self) -> int:
-        return self._count
-
-    def __len__(self) -> int:
-        return self._count
-
-    def __getitem__(self, key: slice) -> Any:
-        return self.queryset[key]
 
 
 @login_required

@@ -100,3 +100,26 @@ def test_small_scopes_are_counted_live(client, login):
     assert client.get("/").context["counts"]["enterprises"] == 1
     EnterpriseFactory(district_code="120113")
     assert client.get("/").context["counts"]["enterprises"] == 2
+
+
+def test_ledger_counts_are_kept_per_scope_and_filters_and_shown_with_their_time(client, login):
+    from tests.questionnaire.factories import assist
+
+    for code in ("120113", "120113", "130102"):
+        assist(EnterpriseFactory(district_code=code), year=2024)
+    assist(EnterpriseFactory(district_code="120113"), year=2025)
+    login(hq_user())
+    page = client.get("/enterprises/ledger/")
+    assert page.context["page_obj"].paginator.count == 4 and "统计时间" in page.content.decode()
+    assert client.get("/enterprises/ledger/", {"year": 2024}).context["page_obj"].paginator.count == 3
+    assist(EnterpriseFactory(district_code="130102"), year=2024)
+    assert client.get("/enterprises/ledger/").context["page_obj"].paginator.count == 4  # cached for the minute
+    client.logout()
+    login(province_user("130000"))  # HQ's count is cached: Hebei must get its own
+    assert client.get("/enterprises/ledger/").context["page_obj"].paginator.count == 2
+    client.logout()
+    login(district_user("120113"))  # a district's ledger is counted live, without a time
+    page = client.get("/enterprises/ledger/")
+    assert page.context["page_obj"].paginator.count == 3 and page.context["count_as_of"] is None
+    assist(EnterpriseFactory(district_code="120113"), year=2024)
+    assert client.get("/enterprises/ledger/").context["page_obj"].paginator.count == 4
