@@ -390,6 +390,18 @@ class LedgerUpload(models.Model):
         return f"{self.original_name}（{self.get_status_display()}）"
 
     @property
+    def counts(self) -> dict[str, int]:
+        """The validation's totals, as the job reports them."""
+        return {
+            "total": self.total_rows,
+            "new": self.new_count,
+            "changed": self.changed_count,
+            "unchanged": self.unchanged_count,
+            "failed": self.failed_count,
+            "warnings": self.warning_count,
+        }
+
+    @property
     def errors(self) -> list[dict[str, Any]]:
         return [i for i in self.issues if i.get("level") == "error"]
 

@@ -17,21 +17,10 @@ def ledger_validate_job(job: Job, progress: Progress) -> dict[str, Any] | None:
     if upload.status == UploadStatus.READY:
         # Run again after the validation finished but before the job row said so (its worker died): the
         # upload still waits for the user's decision, and so does the job.
-        return {"counts": _counts(upload), "_status": "awaiting"}
+        return {"counts": upload.counts, "_status": "awaiting"}
     if upload.status != UploadStatus.VALIDATING:
         return {"skipped": upload.status}  # a redelivered task after the work was done
     return validate_upload(upload, progress)
-
-
-def _counts(upload: LedgerUpload) -> dict[str, int]:
-    return {
-        "total": upload.total_rows,
-        "new": upload.new_count,
-        "changed": upload.changed_count,
-        "unchanged": upload.unchanged_count,
-        "failed": upload.failed_count,
-        "warnings": upload.warning_count,
-    }
 
 
 @job_handler("ledger_commit")

@@ -48,16 +48,6 @@ class Outcome:
     failed_rows: list[tuple[int, list[Any], list[str]]] = field(default_factory=list)
     staged: int = 0
 
-    def counts(self) -> dict[str, int]:
-        return {
-            "total": self.total,
-            "new": self.new,
-            "changed": self.changed,
-            "unchanged": self.unchanged,
-            "failed": self.failed,
-            "warnings": self.warnings,
-        }
-
 
 def ensure_open(*, year: int, certification_body: CertificationBody) -> None:
     state = deadline_state(year=year, kind=DeadlineKind.LEDGER, certification_body=certification_body)
@@ -261,20 +251,23 @@ def validate_upload(upload: LedgerUpload, progress: Progress = _noop) -> dict[st
         upload.failed_file.save(f"failed-rows-{upload.pk}.xlsx", ContentFile(content), save=False)
         failed_name = upload.failed_file.name or ""
     issues = sorted((i.as_dict() for i in outcome.issues), key=lambda d: (d["row"], d["level"] != "error"))
-    LedgerUpload.objects.filter(pk=upload.pk).update(
-        status=UploadStatus.READY,
-        message="",
-        total_rows=outcome.total,
-        new_count=outcome.new,
-        changed_count=outcome.changed,
-        unchanged_count=outcome.unchanged,
-        failed_count=outcome.failed,
-        warning_count=outcome.warnings,
-        issues=issues,
-        failed_file=failed_name,
-        validated_at=timezone.now(),
-    )
-    return {"counts": outcome.counts(), "_status": "awaiting"}
+    fields = {
+        "status": UploadStatus.READY,
+        "message": "",
+        "total_rows": outcome.total,
+        "new_count": outcome.new,
+        "changed_count": outcome.changed,
+        "unchanged_count": outcome.unchanged,
+        "failed_count": outcome.failed,
+        "warning_count": outcome.warnings,
+        "issues": issues,
+        "failed_file": failed_name,
+        "validated_at": timezone.now(),
+    }
+    for name, value in fields.items():
+        setattr(upload, name, value)
+    upload.save(update_fields=list(fields))
+    return {"counts": upload.counts, "_status": "awaiting"}
 
 
 def commit_upload(upload: LedgerUpload, *, actor: Any, progress: Progress = _noop) -> dict[str, Any]:
