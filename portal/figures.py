@@ -34,6 +34,8 @@ T = TypeVar("T")
 logger = logging.getLogger(__name__)
 
 PREFIX = "figures:v1"
+REFRESH_AFTER = 0.75  # of FIGURES_CACHE_SECONDS: from then on, one request refreshes the figures
+REFRESH_CLAIM_SECONDS = 10
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,12 @@ def cached_figures(topic: str, *parts: Any, compute: Callable[[], T], live: bool
     except Exception:  # the cache is an optimisation: without it, compute
         logger.warning("figures cache unavailable", exc_info=True)
         return Figures(compute(), timezone.now())
-    if isinstance(hit, Figures):
+    # In the last quarter of their minute, one request (the one that takes the refresh mark) computes the
+    # figures afresh while the others keep the cached ones: no crowd of identical national queries when
+    # they expire, and still never older than FIGURES_CACHE_SECONDS.
+    if isinstance(hit, Figures) and (
+        (timezone.now() - hit.as_of).total_seconds() < seconds * REFRESH_AFTER or not _claim_refresh(key)
+    ):
         return hit
     figures = Figures(compute(), timezone.now())
     try:
@@ -82,6 +89,13 @@ def cached_figures(topic: str, *parts: Any, compute: Callable[[], T], live: bool
     except Exception:
         logger.warning("figures cache unavailable", exc_info=True)
     return figures
+
+
+def _claim_refresh(key: str) -> bool:
+    try:
+        return bool(cache.add(f"{key}:refresh", 1, REFRESH_CLAIM_SECONDS))
+    except Exception:
+        return True
 
 
 def figures_changed(topic: str) -> None:

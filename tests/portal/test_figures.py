@@ -123,3 +123,12 @@ def test_ledger_counts_are_kept_per_scope_and_filters_and_shown_with_their_time(
     assert page.context["page_obj"].paginator.count == 3 and page.context["count_as_of"] is None
     assist(EnterpriseFactory(district_code="120113"), year=2024)
     assert client.get("/enterprises/ledger/").context["page_obj"].paginator.count == 4
+
+
+def test_one_request_refreshes_figures_near_the_end_of_their_lifetime(settings):
+    settings.FIGURES_CACHE_SECONDS = 2
+    compute = _counter()
+    assert cached_figures("t", "all", compute=compute).value == 1
+    time.sleep(1.6)  # past three quarters of the lifetime, not yet expired
+    assert cached_figures("t", "all", compute=compute).value == 2  # this request refreshes them
+    assert cached_figures("t", "all", compute=compute).value == 2  # the fresh ones are kept
