@@ -67,41 +67,50 @@ def _option(option: dict[str, Any]) -> str | None:
     return build(option) if build is not None else None
 
 
+def _groups(
+    widget: dict[str, Any], *, opening: Callable[[str], str], closing: str, item: Callable[[str], str]
+) -> str | None:
+    """The widget's options, group by group, each option through ``item`` (None: an option we do not write)."""
+    out = []
+    for group, options, _index in widget["optgroups"]:
+        if group:
+            out.append(opening(_text(group)))
+        for option in options:
+            html = _option(option)
+            if html is None:
+                return None
+            out.append(item(html))
+        if group:
+            out.append(closing)
+    return "".join(out)
+
+
 def _multiple_input(widget: dict[str, Any]) -> str | None:
     """``multiple_input.html`` (radio and checkbox lists)."""
     attrs = widget["attrs"]
     id_ = f' id="{_text(attrs["id"])}"' if attrs.get("id") else ""
     class_ = f' class="{_text(attrs["class"])}"' if attrs.get("class") else ""
-    out = [f"<div{id_}{class_}>"]
-    for group, options, _index in widget["optgroups"]:
-        if group:
-            out.append(f"\n  <div><label>{_text(group)}</label>")
-        for option in options:
-            html = _option(option)
-            if html is None:
-                return None
-            out.append(f"<div>\n    {html}</div>")
-        if group:
-            out.append("\n  </div>")
-    out.append("\n</div>\n\n")  # multiple_input.html, then radio.html / checkbox_select.html
-    return "".join(out)
+    body = _groups(
+        widget,
+        opening=lambda group: f"\n  <div><label>{group}</label>",
+        closing="\n  </div>",
+        item=lambda html: f"<div>\n    {html}</div>",
+    )
+    # multiple_input.html, then radio.html / checkbox_select.html
+    return None if body is None else f"<div{id_}{class_}>{body}\n</div>\n\n"
 
 
 def _select(widget: dict[str, Any]) -> str | None:
     """``select.html``."""
-    out = [f'<select name="{_text(widget["name"])}"{_attrs(widget["attrs"])}>']
-    for group, options, _index in widget["optgroups"]:
-        if group:
-            out.append(f'\n  <optgroup label="{_text(group)}">')
-        for option in options:
-            html = _option(option)
-            if html is None:
-                return None
-            out.append(f"\n  {html}")
-        if group:
-            out.append("\n  </optgroup>")
-    out.append("\n</select>\n")
-    return "".join(out)
+    body = _groups(
+        widget,
+        opening=lambda group: f'\n  <optgroup label="{group}">',
+        closing="\n  </optgroup>",
+        item=lambda html: f"\n  {html}",
+    )
+    if body is None:
+        return None
+    return f'<select name="{_text(widget["name"])}"{_attrs(widget["attrs"])}>{body}\n</select>\n'
 
 
 def _textarea(widget: dict[str, Any]) -> str:
