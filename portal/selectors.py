@@ -34,7 +34,9 @@ def dashboard_figures(*, user: Any) -> Figures[dict[str, int]]:
     """``dashboard_counts`` for the dashboard: kept for a minute for HQ and provincial users (national and
     provincial counts scan the whole ledger), live for everyone else."""
     large = user.is_superuser or user.role in (Role.HQ, Role.PROVINCE)
-    return cached_figures("dashboard", scope_of(user), compute=lambda: dashboard_counts(user=user),
+    # The role is part of the key as well as the scope: dashboard_counts also branches on it (a superuser whose
+    # role is "cb" sees every row, yet its CB tile counts one).
+    return cached_figures("dashboard", scope_of(user), user.role, compute=lambda: dashboard_counts(user=user),
                           live=not large)
 
 

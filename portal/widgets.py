@@ -17,13 +17,16 @@ from django.forms.renderers import DjangoTemplates
 from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
+from django.utils.timezone import template_localtime  # type: ignore[attr-defined]  # missing from the stubs
 
 W = "django/forms/widgets/"
 
 
 def _text(value: Any) -> str:
     """``{{ value }}`` in a template: the value as (localised) text, escaped unless it is marked safe."""
-    return str(conditional_escape(value if isinstance(value, str) else str(localize(value))))
+    if isinstance(value, str):
+        return str(conditional_escape(value))
+    return str(conditional_escape(str(localize(template_localtime(value)))))
 
 
 def _attrs(attrs: dict[str, Any]) -> str:

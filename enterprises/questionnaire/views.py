@@ -208,9 +208,12 @@ def progress(request: HttpRequest, year: int) -> HttpResponse:
     timed = selectors.response_counts_figures(year=year, unit=own) if own else None
     figures = timed.value if timed is not None else None
     # Unfiltered, the list is the scope's assisted enterprises: their number is on the tiles already.
-    listing: Any = Counted(qs, figures.assisted) if figures is not None and not status and not q else qs
+    counted = figures is not None and not status and not q
+    listing: Any = Counted(qs, figures.assisted) if figures is not None and counted else qs
     return render(request, "questionnaire/progress.html", {
         **paginate(request, listing), "params": params, "version": version, "year": year, "unit": own,
+        # The total then is the tiles' figure: the pagination says when it was counted.
+        "count_as_of": timed.as_of if counted and timed is not None else None,
         "figures": figures, "figures_as_of": timed.as_of if timed is not None else None,
         "years": QuestionnaireVersion.objects.values_list("programme_year", flat=True),
     })

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from portal.figures import cached_figures, figures_changed, scope_of
-from tests.factories import EnterpriseFactory, cb_user, district_user, hq_user, province_user
+from tests.factories import CertificationBodyFactory, EnterpriseFactory, cb_user, district_user, hq_user, province_user
 
 pytestmark = pytest.mark.django_db
 
@@ -80,6 +80,16 @@ def test_dashboard_counts_are_kept_per_province_and_show_their_time(client, logi
     client.logout()
     login(tianjin)
     assert client.get("/").context["counts"]["enterprises"] == 3
+
+
+def test_a_superuser_with_a_cb_role_does_not_share_hq_dashboard_figures(client, login):
+    CertificationBodyFactory.create_batch(3)
+    admin_cb = cb_user(is_superuser=True, is_staff=True)  # sees every row, yet its CB tile counts its own body
+    login(admin_cb)
+    assert client.get("/").context["counts"]["certification_bodies"] == 1
+    client.logout()
+    login(hq_user())
+    assert client.get("/").context["counts"]["certification_bodies"] == 4
 
 
 def test_dashboard_counts_refresh_after_their_lifetime(client, login, settings):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django import forms
 from django.forms.renderers import DjangoTemplates
@@ -51,6 +53,16 @@ def test_every_plain_widget_matches_the_templates(data, disabled):
         return f
 
     assert _fields(form(PYTHON)) == _fields(form(TEMPLATES))
+
+
+def test_aware_datetime_labels_are_shown_in_local_time_as_in_the_templates():
+    moment = dt.datetime(2024, 1, 2, 23, 30, tzinfo=dt.UTC)  # 2024-01-03 07:30 in Asia/Shanghai
+
+    class Times(forms.Form):
+        at = forms.ChoiceField(choices=[("a", moment)])
+        when = forms.ChoiceField(choices=[("b", moment)], widget=forms.RadioSelect)
+
+    assert _fields(Times(renderer=PYTHON)) == _fields(Times(renderer=TEMPLATES))
 
 
 def test_no_auto_id_matches_the_templates():

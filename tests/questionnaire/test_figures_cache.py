@@ -69,6 +69,10 @@ def test_drafts_and_ledger_changes_wait_for_the_minute(world, login):
     assist(EnterpriseFactory(district_code="120113"))
     page = _progress(hq)
     assert page["figures"].assisted == 5 and page["figures_as_of"] is not None
+    # The unfiltered list is paged by that figure, and its total says when it was counted; a filtered one is live.
+    assert page["page_obj"].paginator.count == 5 and page["count_as_of"] == page["figures_as_of"]
+    filtered = hq.get(reverse("questionnaire:progress", args=[YEAR]), {"status": "pending"}).context
+    assert filtered["page_obj"].paginator.count == 5 and filtered["count_as_of"] is None
 
 
 def test_provinces_never_share_figures(world, login):
