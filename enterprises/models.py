@@ -366,7 +366,7 @@ class LedgerUpload(models.Model):
     issues = models.JSONField(_("问题清单"), default=list, blank=True)
     failed_file = models.FileField(_("错误行文件"), upload_to="ledger_uploads/failed/%Y/%m/", blank=True)
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
-    validated_at = models.DateTimeField(_("校验完成时间"), null=True, blank=True)
+    validated_at = models.DateTimeField(_("校验时间"), null=True, blank=True)  # when validation began
     committed_at = models.DateTimeField(_("入库时间"), null=True, blank=True)
     committed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

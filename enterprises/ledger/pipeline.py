@@ -218,6 +218,9 @@ def _validate_loop(rows: Iterable[tuple[int, list[Any]]], parser: RowParser, out
 def validate_upload(upload: LedgerUpload, progress: Progress = _noop) -> dict[str, Any]:
     """The validation job: guards, parse, rules, staging; the upload waits for the user's decision."""
     cb = upload.certification_body
+    # The records are read while the file is checked, without the CB's lock: anything committed from this moment
+    # on may be missing from the preview, so the commit compares the records' changes with this time.
+    started = timezone.now()
     try:
         ensure_open(year=upload.programme_year_id, certification_body=cb)
         path = upload.file.path
@@ -262,7 +265,7 @@ def validate_upload(upload: LedgerUpload, progress: Progress = _noop) -> dict[st
         "warning_count": outcome.warnings,
         "issues": issues,
         "failed_file": failed_name,
-        "validated_at": timezone.now(),
+        "validated_at": started,
     }
     for name, value in fields.items():
         setattr(upload, name, value)

@@ -253,3 +253,44 @@ def test_upload_page_flow_through_the_views(open_year, login, django_capture_on_
     record = LedgerRecord.objects.get()
     detail = client.get(reverse("enterprises:ledger_detail", args=[record.pk])).content.decode()
     assert f"upload:{item.pk}" in detail  # the record's history names the upload
+
+
+def test_a_change_committed_while_a_file_is_validated_makes_its_commit_validate_again(open_year, run, monkeypatch):
+    """Another upload (or API call) of the same CB commits after this file's validation has read the stored
+    records: the preview's "unchanged" is then out of date, so the commit validates again and writes what the
+    file says."""
+    from django.utils import timezone
+
+    from enterprises.ledger.validation import RowParser, content_hash, record_values
+
+    user = cb_user()
+    rows = [ledger_row() for _ in range(2)]
+    first = upload(run, user, xlsx_bytes(rows))
+    run(ledger_upload_commit, actor=user, upload=first)
+    record = LedgerRecord.objects.get(enterprise__uscc=rows[0]["统一社会信用代码"])
+    original = record.experts_count
+
+    def another_commit() -> None:
+        record.experts_count = original + 5
+        LedgerRecord.objects.filter(pk=record.pk).update(
+            experts_count=record.experts_count, content_hash=content_hash(record_values(record)),
+            updated_at=timezone.now(),
+        )
+
+    real_existing = RowParser.existing_records
+
+    def existing_then_another_commit(self):
+        existing = real_existing(self)
+        if record.experts_count == original:
+            another_commit()
+        return existing
+
+    monkeypatch.setattr(RowParser, "existing_records", existing_then_another_commit)
+    again = upload(run, user, xlsx_bytes(rows))
+    monkeypatch.setattr(RowParser, "existing_records", real_existing)
+    assert (again.changed_count, again.unchanged_count) == (0, 2)  # read before the other commit landed
+
+    committed = run(ledger_upload_commit, actor=user, upload=again)
+    record.refresh_from_db()
+    assert committed.status == UploadStatus.COMMITTED
+    assert record.experts_count == original  # validated again at commit: the file's value is written
