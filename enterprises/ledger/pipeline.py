@@ -46,7 +46,6 @@ class Outcome:
     warnings: int = 0
     issues: list[Issue] = field(default_factory=list)
     failed_rows: list[tuple[int, list[Any], list[str]]] = field(default_factory=list)
-    staged: int = 0
 
 
 def ensure_open(*, year: int, certification_body: CertificationBody) -> None:
@@ -107,7 +106,6 @@ def validate_rows(
             write_staging(upload_id, to_stage)
         else:
             writer.submit(to_stage)
-        outcome.staged += len(to_stage)
         chunk.clear()
         raw_of.clear()
 

@@ -159,15 +159,8 @@ def merge_staged(
             f"programme_year_id, certification_body_id, enterprise_id, {', '.join(record_cols)}, warnings, "
             f"content_hash, source, last_upload_id, created_at, updated_at"
         )
-        insert_params: list[Any] = [
-            year,
-            certification_body_id,
-            source[:32],
-            upload_id if source.startswith("upload") else None,
-            now,
-            now,
-            upload_id,
-        ]
+        last_upload = upload_id if source.startswith("upload") else None
+        insert_params: list[Any] = [year, certification_body_id, source[:32], last_upload, now, now, upload_id]
         if connection.vendor == "postgresql":
             # The new records take their ids from the table's sequence in the SELECT, so their audit events are
             # written from the same rows in the same statement (no join back through the natural key).
@@ -191,49 +184,37 @@ def merge_staged(
                 insert_params,
             )
             created = max(c.rowcount, 0)
+            c.execute(
+                _audit_sql(
+                    f"SELECT %s, %s, %s, %s, CAST(r.id AS VARCHAR(20)), s.reported_name, %s, s.changes "  # noqa: S608
+                    f"FROM {STAGING} s JOIN {ENTERPRISE} e ON e.uscc = s.uscc JOIN {LEDGER} r "
+                    f"ON r.enterprise_id = e.id AND r.certification_body_id = %s AND r.programme_year_id = %s "
+                    f"WHERE s.upload_id = %s AND s.action = 'new'"
+                ),
+                [now, actor_id, AuditAction.CREATE, "enterprises.ledgerrecord", source, certification_body_id, year,
+                 upload_id],
+            )
         sets = ", ".join(f"{col} = s.{col}" for col in record_cols)
         c.execute(
             f"UPDATE {LEDGER} SET {sets}, warnings = s.warnings, content_hash = s.content_hash, source = %s, "  # noqa: S608
             f"last_upload_id = %s, updated_at = %s FROM {STAGING} s "
             f"WHERE s.upload_id = %s AND s.action = 'changed' AND {LEDGER}.id = s.record_id "
             f"AND {LEDGER}.certification_body_id = %s",
-            [source[:32], upload_id if source.startswith("upload") else None, now, upload_id, certification_body_id],
+            [source[:32], last_upload, now, upload_id, certification_body_id],
         )
         updated = max(c.rowcount, 0)
         if created != expect.get("new", created) or updated != expect.get("changed", updated):
             raise StaleUpload
         if created > 1000:
             analyze(LEDGER, _LEDGER_STATS)
-        if connection.vendor == "postgresql":
-            # New records have their events already; changed ones carry their record id.
-            c.execute(
-                _audit_sql(
-                    f"SELECT %s, %s, %s, %s, CAST(s.record_id AS VARCHAR(20)), s.reported_name, %s, s.changes "  # noqa: S608
-                    f"FROM {STAGING} s WHERE s.upload_id = %s AND s.action = 'changed'"
-                ),
-                [now, actor_id, AuditAction.UPDATE, "enterprises.ledgerrecord", source, upload_id],
-            )
-        else:
-            c.execute(
-                _audit_sql(
-                    f"SELECT %s, %s, CASE s.action WHEN 'new' THEN %s ELSE %s END, %s, CAST(r.id AS VARCHAR(20)), "  # noqa: S608
-                    f"s.reported_name, %s, s.changes FROM {STAGING} s JOIN {ENTERPRISE} e ON e.uscc = s.uscc "
-                    f"JOIN {LEDGER} r ON r.enterprise_id = e.id "
-                    f"AND r.certification_body_id = %s AND r.programme_year_id = %s "
-                    f"WHERE s.upload_id = %s AND s.action IN ('new', 'changed')"
-                ),
-                [
-                    now,
-                    actor_id,
-                    AuditAction.CREATE,
-                    AuditAction.UPDATE,
-                    "enterprises.ledgerrecord",
-                    source,
-                    certification_body_id,
-                    year,
-                    upload_id,
-                ],
-            )
+        # Changed records carry their id in the staged row.
+        c.execute(
+            _audit_sql(
+                f"SELECT %s, %s, %s, %s, CAST(s.record_id AS VARCHAR(20)), s.reported_name, %s, s.changes "  # noqa: S608
+                f"FROM {STAGING} s WHERE s.upload_id = %s AND s.action = 'changed'"
+            ),
+            [now, actor_id, AuditAction.UPDATE, "enterprises.ledgerrecord", source, upload_id],
+        )
     return {
         "created": created,
         "updated": updated,
