@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.audit import audit_history
-from portal.figures import cached_figures, scope_of
+from portal.figures import cached_figures, scope_of, wide_scope
 from portal.listing import Counted, paginate
 from portal.roles import Role
 from portal.scoping import get_visible_or_404
@@ -118,16 +118,18 @@ def ledger_list_view(request: HttpRequest) -> HttpResponse:
         job = job_create(actor=user, kind="ledger_export", title=_("帮扶台账导出"), params={"filters": filters})
         return redirect("reporting:job_detail", pk=job.pk)
     qs = ledger_list(user=user, **filters)
-    # Without a year, pages are cut year by year (same rows and order, no sort of every year).
-    listing: Any = qs if "year" in filters else LedgerPages(qs)
-    count_as_of = None
-    if user.is_superuser or user.role in (Role.HQ, Role.PROVINCE):  # type: ignore[union-attr,operator]
+    count, count_as_of = None, None
+    if wide_scope(user):
         # A national or provincial ledger holds up to hundreds of thousands of records: its count (per scope and
         # filters) is kept for a minute and shown with its time; the records listed are always current.
-        counted = cached_figures("ledger-count", scope_of(user), sorted(filters.items()), compute=listing.count)
-        listing = LedgerPages(qs, count=counted.value) if isinstance(listing, LedgerPages) else Counted(
-            qs, counted.value)
-        count_as_of = counted.as_of
+        counted = cached_figures("ledger-count", scope_of(user), sorted(filters.items()), compute=qs.count)
+        count, count_as_of = counted.value, counted.as_of
+    # Without a year, pages are cut year by year (same rows and order, no sort of every year).
+    listing: Any = qs
+    if "year" not in filters:
+        listing = LedgerPages(qs, count=count)
+    elif count is not None:
+        listing = Counted(qs, count)
     return render(
         request,
         "enterprises/ledger_list.html",

@@ -58,6 +58,11 @@ def scope_of(user: Any) -> str:
     return f"user:{user.pk}"  # experts and accounts without a role: their own rows only
 
 
+def wide_scope(user: Any) -> bool:
+    """HQ (and superusers) and provincial bureaus: scopes whose figures are worth keeping for a minute."""
+    return bool(user.is_superuser or user.role in (Role.HQ, Role.PROVINCE))
+
+
 def _generation_key(topic: str) -> str:
     return f"{PREFIX}:gen:{topic}"
 

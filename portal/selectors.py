@@ -10,8 +10,7 @@ from django.utils import timezone
 from enterprises.models import Enterprise, LedgerRecord
 from programme.models import CertificationBody, Deadline, OrgUnit, OrgUnitLevel, Phase, ProgrammeYear
 
-from .figures import Figures, cached_figures, scope_of
-from .roles import Role
+from .figures import Figures, cached_figures, scope_of, wide_scope
 
 
 @dataclass(frozen=True)
@@ -33,11 +32,10 @@ def programme_calendar() -> Calendar:
 def dashboard_figures(*, user: Any) -> Figures[dict[str, int]]:
     """``dashboard_counts`` for the dashboard: kept for a minute for HQ and provincial users (national and
     provincial counts scan the whole ledger), live for everyone else."""
-    large = user.is_superuser or user.role in (Role.HQ, Role.PROVINCE)
     # The role is part of the key as well as the scope: dashboard_counts also branches on it (a superuser whose
     # role is "cb" sees every row, yet its CB tile counts one).
     return cached_figures("dashboard", scope_of(user), user.role, compute=lambda: dashboard_counts(user=user),
-                          live=not large)
+                          live=not wide_scope(user))
 
 
 def dashboard_counts(*, user: Any) -> dict[str, int]:

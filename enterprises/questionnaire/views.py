@@ -207,13 +207,15 @@ def progress(request: HttpRequest, year: int) -> HttpResponse:
     own, _children = selectors.aggregate_units_for(user=request.user)
     timed = selectors.response_counts_figures(year=year, unit=own) if own else None
     figures = timed.value if timed is not None else None
-    # Unfiltered, the list is the scope's assisted enterprises: their number is on the tiles already.
-    counted = figures is not None and not status and not q
-    listing: Any = Counted(qs, figures.assisted) if figures is not None and counted else qs
+    # Unfiltered, the list is the scope's assisted enterprises: their number is on the tiles already (the
+    # pagination then says when it was counted).
+    listing: Any = qs
+    count_as_of = None
+    if timed is not None and not status and not q:
+        listing, count_as_of = Counted(qs, timed.value.assisted), timed.as_of
     return render(request, "questionnaire/progress.html", {
         **paginate(request, listing), "params": params, "version": version, "year": year, "unit": own,
-        # The total then is the tiles' figure: the pagination says when it was counted.
-        "count_as_of": timed.as_of if counted and timed is not None else None,
+        "count_as_of": count_as_of,
         "figures": figures, "figures_as_of": timed.as_of if timed is not None else None,
         "years": QuestionnaireVersion.objects.values_list("programme_year", flat=True),
     })
