@@ -4,12 +4,14 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 
-from .models import AuditEvent, User
+from .audit import audit_bulk, audit_record
+from .models import AuditAction, AuditEvent, User
 from .roles import STAFF_ROLES, Role
 
 admin.site.site_header = _("小微企业质量管理体系认证提升行动 管理后台")
@@ -22,11 +24,61 @@ def _is_hq(request: HttpRequest) -> bool:
     return bool(user.is_active and (user.is_superuser or user.role == Role.HQ))  # type: ignore[union-attr]
 
 
+ADMIN_SOURCE = "admin"
+# Never copied into the audit trail, whatever form they come from.
+SECRET_FIELDS = frozenset({"password", "password1", "password2", "code_hash", "key"})
+
+
+def _audit_value(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, QuerySet | list | tuple | set):
+        return [_audit_value(v) for v in value]
+    return str(value)
+
+
+def form_changes(form: Any) -> dict[str, Any]:
+    """The fields an admin form changed, with their new values (secrets left out)."""
+    cleaned = getattr(form, "cleaned_data", {}) or {}
+    return {name: _audit_value(cleaned.get(name)) for name in form.changed_data if name not in SECRET_FIELDS}
+
+
 class ScopedAdminMixin:
     """The admin reads through the same ``visible_to`` policy as every view: HQ edits, other staff read
-    what is in their scope, and nobody else gets in."""
+    what is in their scope, and nobody else gets in. Every save and delete made here writes the same
+    ``portal.audit`` events as the portal's own screens (source ``admin``), beside Django's ``LogEntry``."""
 
     hq_can_edit = True
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)  # type: ignore[misc]
+        audit_record(actor=request.user, action=AuditAction.UPDATE if change else AuditAction.CREATE, obj=obj,
+                     source=ADMIN_SOURCE, changes=form_changes(form))
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        deleted = [(f.instance.pk, str(f.instance), type(f.instance)) for f in getattr(formset, "deleted_forms", [])
+                   if f.instance.pk is not None]
+        super().save_formset(request, form, formset, change)  # type: ignore[misc]
+        for obj in formset.new_objects:
+            audit_record(actor=request.user, action=AuditAction.CREATE, obj=obj, source=ADMIN_SOURCE,
+                         changes={"parent": str(form.instance.pk)})
+        for obj, fields in formset.changed_objects:
+            audit_record(actor=request.user, action=AuditAction.UPDATE, obj=obj, source=ADMIN_SOURCE,
+                         changes={name: _audit_value(getattr(obj, name, None)) for name in fields
+                                  if name not in SECRET_FIELDS})
+        for pk, text, model in deleted:
+            audit_bulk(actor=request.user, action=AuditAction.DELETE, model=model, entries=[(pk, text, {})],
+                       source=ADMIN_SOURCE)
+
+    def log_deletions(self, request: HttpRequest, queryset: Any) -> Any:
+        # Called by the delete view and the "delete selected" action just before the rows go.
+        objects = list(queryset)
+        if objects:
+            audit_bulk(actor=request.user, action=AuditAction.DELETE, model=type(objects[0]),
+                       entries=[(obj.pk, str(obj), {}) for obj in objects], source=ADMIN_SOURCE)
+        return super().log_deletions(request, objects)  # type: ignore[misc]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         qs = super().get_queryset(request)  # type: ignore[misc]
@@ -62,6 +114,20 @@ class ScopedImportExportMixin(ImportExportMixin):
     def get_export_queryset(self, request: HttpRequest) -> Any:
         return self.get_queryset(request)  # type: ignore[attr-defined]
 
+    def generate_log_entries(self, result: Any, request: HttpRequest) -> None:
+        """An admin import is audited row by row like an upload: created, updated and deleted rows."""
+        super().generate_log_entries(result, request)
+        actions = {"new": AuditAction.CREATE, "update": AuditAction.UPDATE, "delete": AuditAction.DELETE}
+        by_action: dict[str, list[tuple[Any, str, dict[str, Any]]]] = {}
+        for row in result:
+            action = actions.get(row.import_type)
+            if action is None or row.object_id is None:
+                continue
+            by_action.setdefault(action, []).append((row.object_id, row.object_repr or "", {"import": True}))
+        for action, entries in by_action.items():
+            audit_bulk(actor=request.user, action=action, model=self.model,  # type: ignore[attr-defined]
+                       entries=entries, source=f"{ADMIN_SOURCE}:import")
+
 
 @admin.register(User)
 class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
@@ -76,6 +142,15 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).select_related("org_unit", "certification_body", "enterprise")
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            user = User.objects.filter(pk=id).first()
+            if user is not None:
+                audit_record(actor=request.user, action=AuditAction.UPDATE, obj=user, source=ADMIN_SOURCE,
+                             changes={"password": "reset"})
+        return response
 
 
 @admin.register(AuditEvent)

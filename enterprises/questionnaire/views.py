@@ -16,6 +16,7 @@ from openpyxl import Workbook
 
 from portal.audit import audit_history, audit_record
 from portal.listing import Counted, paginate
+from portal.net import client_ip
 from portal.models import AuditAction
 from portal.roles import Role
 from portal.scoping import get_visible_or_404
@@ -49,10 +50,6 @@ def _version(year: int) -> QuestionnaireVersion:
     return get_object_or_404(QuestionnaireVersion, programme_year_id=year)
 
 
-def _client_ip(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR", ""))
-
-
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     version = selectors.latest_version()
@@ -78,7 +75,7 @@ def activate(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             user = services.enterprise_activate(
-                uscc=data["uscc"], code=data["code"], password=data["password1"], ip=_client_ip(request),
+                uscc=data["uscc"], code=data["code"], password=data["password1"], ip=client_ip(request),
                 email=data.get("email", ""), full_name=data.get("full_name", ""),
             )
         except services.ActivationThrottled as exc:
