@@ -39,3 +39,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+
+# Under /api/ every error answers the API's JSON shape; elsewhere Django's own pages (portal/api_errors.py).
+handler400 = "portal.api_errors.bad_request"
+handler403 = "portal.api_errors.permission_denied"
+handler404 = "portal.api_errors.page_not_found"
+handler500 = "portal.api_errors.server_error"
