@@ -117,16 +117,18 @@ class ScopedImportExportMixin(ImportExportMixin):
     def generate_log_entries(self, result: Any, request: HttpRequest) -> None:
         """An admin import is audited row by row like an upload: created, updated and deleted rows."""
         super().generate_log_entries(result, request)
-        actions = {"new": AuditAction.CREATE, "update": AuditAction.UPDATE, "delete": AuditAction.DELETE}
+        actions: dict[str, str] = {"new": AuditAction.CREATE, "update": AuditAction.UPDATE,
+                                   "delete": AuditAction.DELETE}
         by_action: dict[str, list[tuple[Any, str, dict[str, Any]]]] = {}
         for row in result:
-            action = actions.get(row.import_type)
-            if action is None or row.object_id is None:
+            if row.import_type not in actions or row.object_id is None:
                 continue
-            by_action.setdefault(action, []).append((row.object_id, row.object_repr or "", {"import": True}))
+            by_action.setdefault(actions[row.import_type], []).append(
+                (row.object_id, row.object_repr or "", {"import": True}))
+        model = self.model  # type: ignore[attr-defined]
         for action, entries in by_action.items():
-            audit_bulk(actor=request.user, action=action, model=self.model,  # type: ignore[attr-defined]
-                       entries=entries, source=f"{ADMIN_SOURCE}:import")
+            audit_bulk(actor=request.user, action=action, model=model, entries=entries,
+                       source=f"{ADMIN_SOURCE}:import")
 
 
 @admin.register(User)
