@@ -215,3 +215,19 @@ class ReminderDispatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.deadline_id} → {self.recipient_id} ({self.days_before}d)"
+
+
+class Heartbeat(models.Model):
+    """When a background process last showed it works (portal/health.py): ``worker`` is when a worker last ran
+    the heartbeat task, ``beat`` when beat last sent it. In the database, not the cache, so a Redis restart or
+    an evicted key does not make a healthy worker look dead."""
+
+    name = models.CharField(_("进程"), max_length=16, primary_key=True)
+    seen_at = models.DateTimeField(_("最近心跳"))
+
+    class Meta:
+        verbose_name = _("进程心跳")
+        verbose_name_plural = _("进程心跳")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.seen_at:%Y-%m-%d %H:%M:%S}"

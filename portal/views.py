@@ -3,12 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from .dashboard import panels_for
+from .health import health_report
 from .listing import paginate
 from .models import Notification
 from .notifications import notification_mark_read
@@ -47,9 +47,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    """Public (the container health check calls it): one status per part, 503 when one is not healthy."""
+    report = health_report()
+    response = JsonResponse(report, status=200 if report["status"] == "ok" else 503)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required

@@ -1,18 +1,31 @@
-"""Container health check for the web service: GET /healthz on the local gunicorn.
+"""Container health check: ``python scripts/healthcheck.py [--part web|worker|beat]`` (default ``web``).
 
-It sends a Host the site accepts (the first of DJANGO_ALLOWED_HOSTS) and X-Forwarded-Proto: https, as the
-TLS-terminating proxy in front of the portal does, so the HTTPS redirect does not get in the way.
-Exit status 0 when the portal answers 200 (it also ran a query on the database), 1 otherwise.
+``web``: GET /healthz on the local gunicorn. It sends a Host the site accepts (the first of DJANGO_ALLOWED_HOSTS)
+and X-Forwarded-Proto: https, as the TLS-terminating proxy in front of the portal does, so the HTTPS redirect does
+not get in the way. Healthy only on 200: /healthz answers 503 when the database, the cache, the broker or the
+worker or beat heartbeat is down.
+
+``worker`` / ``beat``: that process's own heartbeat (``manage.py healthcheck --part worker|beat``), read from the
+database the way /healthz reads it, so a worker that no longer runs tasks, or a beat that no longer sends them,
+is unhealthy even though its process is still there.
+
+Exit status 0 when healthy, 1 otherwise.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
+import urllib.error
 import urllib.request
+from collections.abc import Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
-def main() -> int:
+def check_web() -> int:
     hosts = [h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost").split(",") if h.strip()]
     host = (hosts[0] if hosts else "localhost").lstrip(".")
     if host == "*":
@@ -24,9 +37,34 @@ def main() -> int:
     try:
         with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - fixed local URL
             return 0 if response.status == 200 else 1
+    except urllib.error.HTTPError as exc:  # 503: the body says which part is down
+        print(f"unhealthy: HTTP {exc.code} {exc.read(2000).decode(errors='replace')}", file=sys.stderr)
+        return 1
     except OSError as exc:
         print(f"unhealthy: {exc}", file=sys.stderr)
         return 1
+
+
+def check_process(part: str) -> int:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.production")
+    import django
+    from django.core.management import CommandError, call_command
+
+    django.setup()
+    try:
+        call_command("healthcheck", part=[part])
+    except CommandError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--part", choices=("web", "worker", "beat"), default="web")
+    part = parser.parse_args(argv).part
+    return check_web() if part == "web" else check_process(part)
 
 
 if __name__ == "__main__":

@@ -217,12 +217,24 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 60 * 60
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+# Health (/healthz, portal/health.py): beat sends portal.tasks.heartbeat every HEALTH_HEARTBEAT_SECONDS; a worker
+# or beat heartbeat older than HEALTH_HEARTBEAT_MAX_AGE is down. No check keeps /healthz longer than
+# HEALTH_TIMEOUT_SECONDS.
+HEALTH_HEARTBEAT_SECONDS = float(env("HEALTH_HEARTBEAT_SECONDS", "30"))
+HEALTH_HEARTBEAT_MAX_AGE = float(env("HEALTH_HEARTBEAT_MAX_AGE", str(3 * HEALTH_HEARTBEAT_SECONDS)))
+HEALTH_TIMEOUT_SECONDS = float(env("HEALTH_TIMEOUT_SECONDS", "2"))
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "sweep-stale-jobs": {
         "task": "reporting.tasks.sweep_stale_jobs",
         "schedule": float(env("JOB_SWEEP_SECONDS", "60")),
     },
     "deadline-reminders": {"task": "portal.tasks.send_deadline_reminders", "schedule": 60.0 * 60},
+    # A heartbeat nobody ran in time is dropped rather than piled up while the worker is away.
+    "heartbeat": {
+        "task": "portal.tasks.heartbeat",
+        "schedule": HEALTH_HEARTBEAT_SECONDS,
+        "options": {"expires": HEALTH_HEARTBEAT_MAX_AGE},
+    },
 }
 # A running job whose heartbeat is older than this is considered orphaned (its worker died).
 JOB_STALE_SECONDS = float(env("JOB_STALE_SECONDS", "60"))

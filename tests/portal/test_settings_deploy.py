@@ -92,14 +92,34 @@ def test_compose_health_checks(compose):
     services = compose["services"]
     assert "pg_isready" in " ".join(services["postgres"]["healthcheck"]["test"])
     assert services["redis"]["healthcheck"]["test"] == ["CMD", "redis-cli", "ping"]
-    assert services["web"]["healthcheck"]["test"] == ["CMD", "python", "scripts/healthcheck.py"]
     assert "/healthz" in (ROOT / "scripts" / "healthcheck.py").read_text()
-    assert "inspect ping" in " ".join(services["worker"]["healthcheck"]["test"])
+    # web asks /healthz (503 when a part is down); worker and beat check their own heartbeat.
+    for name in ("web", "worker", "beat"):
+        check = services[name]["healthcheck"]
+        assert not check.get("disable"), name
+        assert check["test"] == ["CMD", "python", "scripts/healthcheck.py", "--part", name], name
     for name in ("web", "worker", "beat"):
         depends = services[name]["depends_on"]
         assert depends["postgres"]["condition"] == "service_healthy", name
         assert depends["redis"]["condition"] == "service_healthy", name
         assert depends["migrate"]["condition"] == "service_completed_successfully", name
+
+
+def _seconds(value: str) -> float:
+    units = {"s": 1, "m": 60}
+    return sum(float(n) * units[u] for n, u in re.findall(r"(\d+(?:\.\d+)?)([sm])", value))
+
+
+def test_compose_heartbeat_checks_leave_time_for_the_first_heartbeat(compose):
+    # Beat sends the first heartbeat one interval after it starts, and a worker runs it just after: the start
+    # period must cover that, and the check must give its Django start-up time to finish.
+    from django.conf import settings
+
+    for name in ("worker", "beat"):
+        check = compose["services"][name]["healthcheck"]
+        assert _seconds(check["start_period"]) >= 2 * settings.HEALTH_HEARTBEAT_SECONDS, name
+        assert _seconds(check["timeout"]) >= 10, name
+        assert check["retries"] >= 2, name
 
 
 def test_compose_commands(compose):
