@@ -236,7 +236,7 @@ def wait_for_server(stack: Stack, proc: subprocess.Popen[bytes]) -> None:
         if proc.poll() is not None:
             raise SystemExit(f"gunicorn exited:\n{stack.log_tail('gunicorn')}")
         try:
-            with urllib.request.urlopen(f"{HOST}/healthz", timeout=2) as response:
+            with urllib.request.urlopen(f"{HOST}/healthz?part=database&part=cache", timeout=2) as response:
                 if response.status == 200:
                     return
         except OSError:

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from .dashboard import panels_for
+from .health import PARTS as HEALTH_PARTS
 from .health import health_report
 from .listing import paginate
 from .models import Notification
@@ -48,7 +49,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     """Public (the container health check calls it): one status per part, 503 when one is not healthy."""
-    report = health_report()
+    # ?part=database&part=cache asks for some parts only (the web container's own check: a stopped worker is
+    # the worker's health, not a reason to take the site out of a load balancer's rotation).
+    asked = request.GET.getlist("part")
+    unknown = sorted(set(asked) - set(HEALTH_PARTS))
+    if unknown:
+        return JsonResponse({"status": "down", "error": f"unknown part: {', '.join(unknown)}"}, status=400)
+    report = health_report(asked or HEALTH_PARTS)
     response = JsonResponse(report, status=200 if report["status"] == "ok" else 503)
     response["Cache-Control"] = "no-store"
     return response

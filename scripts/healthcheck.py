@@ -2,8 +2,9 @@
 
 ``web``: GET /healthz on the local gunicorn. It sends a Host the site accepts (the first of DJANGO_ALLOWED_HOSTS)
 and X-Forwarded-Proto: https, as the TLS-terminating proxy in front of the portal does, so the HTTPS redirect does
-not get in the way. Healthy only on 200: /healthz answers 503 when the database, the cache, the broker or the
-worker or beat heartbeat is down.
+not get in the way. It asks for the parts the web process itself needs (``?part=database&part=cache&part=broker``):
+a stopped worker makes the worker unhealthy, not the web server. Healthy only on 200 (503 when one is down).
+Without ``?part=``, /healthz reports every part, worker and beat heartbeats included.
 
 ``worker`` / ``beat``: that process's own heartbeat (``manage.py healthcheck --part worker|beat``), read from the
 database the way /healthz reads it, so a worker that no longer runs tasks, or a beat that no longer sends them,
@@ -32,7 +33,8 @@ def check_web() -> int:
         host = "localhost"
     port = os.environ.get("PORT", "8000")
     request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/healthz", headers={"Host": host, "X-Forwarded-Proto": "https"}
+        f"http://127.0.0.1:{port}/healthz?part=database&part=cache&part=broker",
+        headers={"Host": host, "X-Forwarded-Proto": "https"},
     )
     try:
         with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - fixed local URL

@@ -105,3 +105,12 @@ def test_activation_throttle_counts_the_client_not_the_proxy(client):
     # ... and every other enterprise behind the same proxy can still activate.
     assert client.post(url, bad, REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="192.0.2.2").status_code == 200
     cache.clear()
+
+
+def test_compose_trusts_the_one_tls_proxy():
+    from pathlib import Path
+
+    import yaml
+
+    compose = yaml.safe_load((Path(__file__).resolve().parents[2] / "docker-compose.yml").read_text())
+    assert compose["x-app-environment"]["TRUSTED_PROXY_COUNT"] == "${TRUSTED_PROXY_COUNT:-1}"

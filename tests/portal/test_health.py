@@ -312,10 +312,20 @@ def fake_web(monkeypatch) -> Iterator[dict]:
 def test_container_check_of_web_fails_on_503(fake_web):
     script = _load_script()
     assert script.main(["--part", "web"]) == 0
-    assert fake_web["path"] == "/healthz"
+    assert fake_web["path"] == "/healthz?part=database&part=cache&part=broker"
     assert fake_web["headers"]["Host"] == "portal.example.gov.cn"
     assert fake_web["headers"]["X-Forwarded-Proto"] == "https"
 
     fake_web["status"] = 503
     assert script.main(["--part", "web"]) == 1
     assert script.main([]) == 1  # web is the default part (the Dockerfile's HEALTHCHECK passes none)
+
+
+def test_healthz_reports_only_the_parts_asked_for(client, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    # No heartbeat has ever been recorded: the full report is down, the web process's own parts are not.
+    assert client.get("/healthz").status_code == 503
+    response = client.get("/healthz", {"part": ["database", "cache"]})
+    assert response.status_code == 200
+    assert set(response.json()["parts"]) == {"database", "cache"}
+    assert client.get("/healthz", {"part": "nonsense"}).status_code == 400
