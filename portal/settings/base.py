@@ -243,7 +243,12 @@ JOB_PROGRESS_DELAY_SECONDS = float(env("JOB_PROGRESS_DELAY_SECONDS", "0"))  # fa
 
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("REDIS_CACHE_URL")}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env("REDIS_CACHE_URL"),
+            # A Redis that hangs costs a request seconds, not minutes (a cache outage costs a computation).
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
         if env("REDIS_CACHE_URL")
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
