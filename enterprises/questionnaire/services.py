@@ -19,7 +19,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from enterprises.models import Enterprise
-from portal.audit import audit_bulk, audit_record
+from portal.audit import audit_bulk, audit_history, audit_record
 from portal.figures import figures_changed
 from portal.models import AuditAction, User
 from portal.notifications import notify, reminder_source
@@ -53,6 +53,8 @@ THROTTLE_PER_USCC_IP = 5
 THROTTLE_PER_IP = 30
 THROTTLE_WINDOW = 15 * 60
 REOPEN_DAYS = 14
+# Autosaves of one actor within this long of the first are one audit event (see response_autosave).
+AUTOSAVE_AUDIT_WINDOW = dt.timedelta(minutes=10)
 
 
 # --------------------------------------------------------------------------- versions
@@ -270,18 +272,9 @@ class NeedsConfirmation(ValidationError):
         self.warnings = warnings
 
 
-@transaction.atomic
-def response_save(
-    *,
-    actor: User,
-    version: QuestionnaireVersion,
-    answers: dict[str, Any],
-    submit: bool,
-    confirmed: Iterable[str] = (),
-    source: str = "web",
-) -> Response:
-    """Save the enterprise's draft or submit it. Raises ``ValidationError`` (a dict of field messages),
-    ``NeedsConfirmation`` (unconfirmed warnings on submit) or ``PermissionDenied`` (locked)."""
+def _locked_response(*, actor: User, version: QuestionnaireVersion) -> tuple[Enterprise, Response | None]:
+    """The actor's enterprise and its response to ``version`` (locked), or ``PermissionDenied`` when the
+    actor is no enterprise or the questionnaire may not be changed now."""
     if actor.role != Role.ENTERPRISE or actor.enterprise_id is None:
         raise PermissionDenied(_("只有企业用户可以填写问卷。"))
     enterprise = Enterprise.objects.select_related("district").get(pk=actor.enterprise_id)
@@ -290,21 +283,19 @@ def response_save(
     state = response_edit_state(version=version, enterprise=enterprise, response=response)
     if not state.editable:
         raise PermissionDenied(state.reason)
-    questions = list(version.questions.all())
-    keys = {q.key for q in questions}
-    answers = {k: v for k, v in answers.items() if k in keys}
-    check = answers_check(questions=questions, answers=answers, submit=submit)
-    if check.errors:
-        raise ValidationError(check.errors)
-    confirmed_set = {k for k in confirmed if k in check.warnings}
-    if submit and set(check.warnings) - confirmed_set:
-        raise NeedsConfirmation({k: v for k, v in check.warnings.items() if k not in confirmed_set})
+    return enterprise, response
+
+
+def _response_apply(*, actor: User, version: QuestionnaireVersion, enterprise: Enterprise,
+                    response: Response | None, questions: list[Question], answers: dict[str, Any],
+                    confirmed: set[str], submit: bool) -> tuple[Response, bool, list[str]]:
+    """Store checked answers on the (locked) response. Returns it, whether it is new, and the changed keys."""
     created = response is None
     if response is None:
         response = Response(version=version, programme_year_id=version.year, enterprise=enterprise)
     before = dict(response.answers)
     response.answers = answers
-    response.confirmed_warnings = sorted(confirmed_set)
+    response.confirmed_warnings = sorted(confirmed)
     for column, value in derive_measures(questions=questions, answers=answers).items():
         setattr(response, column, value)
     if submit:
@@ -318,6 +309,34 @@ def response_save(
     response.full_clean()
     response.save()
     changed = sorted(k for k in set(before) | set(answers) if before.get(k) != answers.get(k))
+    return response, created, changed
+
+
+@transaction.atomic
+def response_save(
+    *,
+    actor: User,
+    version: QuestionnaireVersion,
+    answers: dict[str, Any],
+    submit: bool,
+    confirmed: Iterable[str] = (),
+    source: str = "web",
+) -> Response:
+    """Save the enterprise's draft or submit it. Raises ``ValidationError`` (a dict of field messages),
+    ``NeedsConfirmation`` (unconfirmed warnings on submit) or ``PermissionDenied`` (locked)."""
+    enterprise, response = _locked_response(actor=actor, version=version)
+    questions = list(version.questions.all())
+    keys = {q.key for q in questions}
+    answers = {k: v for k, v in answers.items() if k in keys}
+    check = answers_check(questions=questions, answers=answers, submit=submit)
+    if check.errors:
+        raise ValidationError(check.errors)
+    confirmed_set = {k for k in confirmed if k in check.warnings}
+    if submit and set(check.warnings) - confirmed_set:
+        raise NeedsConfirmation({k: v for k, v in check.warnings.items() if k not in confirmed_set})
+    response, created, changed = _response_apply(
+        actor=actor, version=version, enterprise=enterprise, response=response, questions=questions,
+        answers=answers, confirmed=confirmed_set, submit=submit)
     audit_record(
         actor=actor, action=AuditAction.CREATE if created else AuditAction.UPDATE, obj=response, source=source,
         changes={"status": response.status, "changed": changed, "confirmed_warnings": response.confirmed_warnings,
@@ -327,6 +346,97 @@ def response_save(
         year = version.year
         transaction.on_commit(lambda: figures_changed(selectors.figures_topic(year)))
     return response
+
+
+@dataclass(frozen=True)
+class Autosave:
+    response: Response
+    saved_at: dt.datetime
+    kept: tuple[str, ...]  # form fields whose typed value could not be stored: the saved value stays
+
+
+def _keep_stored(questions: list[Question], answers: dict[str, Any], stored: dict[str, Any],
+                 fields: set[str]) -> dict[str, Any]:
+    """``answers`` with the stored value back in each named form field (``key`` or ``key__before``)."""
+    result = {k: (dict(v) if isinstance(v, dict) else v) for k, v in answers.items()}
+    for q in questions:
+        if q.is_pair:
+            sides = [side for side in ("before", "after") if f"{q.key}__{side}" in fields]
+            if not sides:
+                continue
+            old_value, new_value = stored.get(q.key), result.get(q.key)
+            old: dict[str, Any] = old_value if isinstance(old_value, dict) else {}
+            pair: dict[str, Any] = new_value if isinstance(new_value, dict) else {"before": None, "after": None}
+            for side in sides:
+                pair[side] = old.get(side)
+            if any(v not in (None, "") for v in pair.values()):
+                result[q.key] = pair
+            else:
+                result.pop(q.key, None)
+        elif q.key in fields:
+            if q.key in stored:
+                result[q.key] = stored[q.key]
+            else:
+                result.pop(q.key, None)
+    return result
+
+
+@transaction.atomic
+def response_autosave(
+    *,
+    actor: User,
+    version: QuestionnaireVersion,
+    answers: dict[str, Any],
+    unparsed: Iterable[str] = (),
+    confirmed: Iterable[str] = (),
+    source: str = "autosave",
+    coalesce: bool = True,
+) -> Autosave:
+    """Keep what the enterprise has typed so far as its draft (the fill page sends it while the enterprise
+    types). Never submits and never fails on one bad field: a form field that did not parse (``unparsed``)
+    or is out of range keeps its stored value and is reported in ``kept``. ``PermissionDenied`` when the
+    questionnaire is locked or submitted.
+
+    Audit: an unchanged draft writes nothing. Otherwise, with ``coalesce``, the save extends the response's
+    latest event when that is an autosave of the same actor begun less than ``AUTOSAVE_AUDIT_WINDOW`` ago
+    (its ``changed`` keys accumulate, ``autosaves`` counts the saves, ``until`` is the last one) — one event
+    per editing stretch, however often the page saves."""
+    enterprise, response = _locked_response(actor=actor, version=version)
+    questions = list(version.questions.all())
+    keys = {q.key for q in questions}
+    stored = dict(response.answers) if response is not None else {}
+    merged = _keep_stored(questions, {k: v for k, v in answers.items() if k in keys}, stored, set(unparsed))
+    errors = answers_check(questions=questions, answers=merged, submit=False).errors
+    if errors:  # stored answers passed this check when they were saved
+        merged = _keep_stored(questions, merged, stored, set(errors))
+    warnings = answers_check(questions=questions, answers=merged, submit=False).warnings
+    kept = tuple(sorted(set(unparsed) | set(errors)))
+    confirmed_set = {k for k in confirmed if k in warnings}
+    now = timezone.now()
+    if response is not None and merged == stored and sorted(confirmed_set) == list(response.confirmed_warnings):
+        return Autosave(response, now, kept)
+    response, created, changed = _response_apply(
+        actor=actor, version=version, enterprise=enterprise, response=response, questions=questions,
+        answers=merged, confirmed=confirmed_set, submit=False)
+    last = None if created or not coalesce else audit_history(obj=response).first()
+    if (last is not None and last.source == source and last.actor_id == actor.pk
+            and "autosaves" in last.changes and now - last.at < AUTOSAVE_AUDIT_WINDOW):
+        last.changes = {
+            **last.changes,
+            "changed": sorted(set(last.changes.get("changed", [])) | set(changed)),
+            "confirmed_warnings": response.confirmed_warnings,
+            "autosaves": int(last.changes["autosaves"]) + 1,
+            "until": now.isoformat(),
+        }
+        last.save(update_fields=["changes"])
+    else:
+        audit_record(
+            actor=actor, action=AuditAction.CREATE if created else AuditAction.UPDATE, obj=response, source=source,
+            changes={"status": response.status, "changed": changed,
+                     "confirmed_warnings": response.confirmed_warnings,
+                     **({"autosaves": 1, "until": now.isoformat()} if coalesce else {})},
+        )
+    return Autosave(response, now, kept)
 
 
 def _check_staff_scope(actor: User, enterprise: Enterprise) -> None:

@@ -1,12 +1,18 @@
 from __future__ import annotations
 
+import datetime as dt
+import json
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, user_logged_in
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.dispatch import receiver
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,10 +20,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
+from enterprises.models import Enterprise
 from portal.audit import audit_history, audit_record
 from portal.listing import Counted, paginate
-from portal.net import client_ip
 from portal.models import AuditAction
+from portal.net import client_ip
 from portal.roles import Role
 from portal.scoping import get_visible_or_404
 from programme.models import OrgUnit
@@ -93,8 +100,131 @@ def activate(request: HttpRequest) -> HttpResponse:
     return render(request, "questionnaire/activate.html", {"form": form}, status=429 if throttled else 200)
 
 
-@login_required
+# Answers typed before a login expired. The fill page carries a signed owner token (user, enterprise,
+# year); a POST of that page without a login keeps its answers in the (new, anonymous) session, which
+# Django's login keeps, and the owner's fill page restores them after the login. Anyone else who logs in
+# on that browser gets nothing, and the answers are dropped.
+OWNER_FIELD = "page.owner"  # not a slug, so never a question's field name
+OWNER_SALT = "questionnaire.fill-owner"
+OWNER_MAX_AGE = 7 * 24 * 60 * 60  # a fill page left open longer than a week keeps no answers
+STASH_KEY = "questionnaire_stash"
+STASH_MAX_BYTES = 128 * 1024
+STASH_MAX_AGE = dt.timedelta(days=1)
+# The fill page warns this long (at most a third of the session's lifetime) before the login expires.
+SESSION_WARNING_SECONDS = 5 * 60
+
+
+def _owner_token(*, user: Any, enterprise: Enterprise, year: int) -> str:
+    return signing.dumps({"u": user.pk, "e": enterprise.pk, "y": year}, salt=OWNER_SALT)
+
+
+def _page_owner(request: HttpRequest, year: int) -> dict[str, Any] | None:
+    """Who the posted fill page was served to, when it says so with a valid token."""
+    try:
+        owner = signing.loads(request.POST.get(OWNER_FIELD, ""), salt=OWNER_SALT, max_age=OWNER_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    if not isinstance(owner, dict) or owner.get("y") != year:
+        return None
+    return owner
+
+
+def _stash_answers(request: HttpRequest, year: int, enterprise_id: int | None = None) -> bool:
+    """Keep the posted answers of an expired login in the session, for their owner's next login."""
+    owner = _page_owner(request, year)
+    version = QuestionnaireVersion.objects.filter(programme_year_id=year).first()
+    if owner is None or version is None or (enterprise_id is not None and owner.get("e") != enterprise_id):
+        return False
+    questions = list(version.questions.all())
+    names = set(QuestionnaireForm(version=version).fields) | {f"confirm_{q.key}" for q in questions}
+    data = {name: str(request.POST[name]) for name in sorted(names) if request.POST.get(name, "") != ""}
+    stash = {"owner": owner, "path": request.path, "at": timezone.now().isoformat(),
+             "submit": "submit" in request.POST, "data": data}
+    if len(json.dumps(stash, ensure_ascii=False).encode()) > STASH_MAX_BYTES:
+        return False
+    request.session[STASH_KEY] = stash
+    return True
+
+
+def _is_owner(stash: dict[str, Any], user: Any) -> bool:
+    value = stash.get("owner")
+    owner: dict[str, Any] = value if isinstance(value, dict) else {}
+    return bool(user.pk) and owner.get("u") == user.pk and owner.get("e") == getattr(user, "enterprise_id", None)
+
+
+def _take_stash(request: HttpRequest, year: int) -> dict[str, Any] | None:
+    """The answers kept from the user's own expired login on this year's page (removed from the session)."""
+    stash = request.session.get(STASH_KEY)
+    if stash is None:
+        return None
+    if not isinstance(stash, dict) or not _is_owner(stash, request.user):
+        request.session.pop(STASH_KEY, None)
+        return None
+    if stash["owner"].get("y") != year:
+        return None  # another year's page: that page restores it
+    request.session.pop(STASH_KEY, None)
+    try:
+        fresh = timezone.now() - dt.datetime.fromisoformat(stash.get("at", "")) <= STASH_MAX_AGE
+    except (TypeError, ValueError):
+        fresh = False
+    return stash if fresh and isinstance(stash.get("data"), dict) else None
+
+
+@receiver(user_logged_in, dispatch_uid="questionnaire.drop-foreign-stash")
+def _drop_foreign_stash(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    """Answers kept from an expired login are only ever given back to the user who typed them."""
+    session = getattr(request, "session", None)
+    if session is None or STASH_KEY not in session:
+        return
+    stash = session[STASH_KEY]
+    if not isinstance(stash, dict) or not _is_owner(stash, user):
+        session.pop(STASH_KEY, None)
+
+
+def _confirmed_in(data: Any) -> set[str]:
+    return {k[len("confirm_"):] for k in data if k.startswith("confirm_")}
+
+
+@require_POST
+def keepalive(request: HttpRequest) -> HttpResponse:
+    """The fill page's "stay logged in": any request renews the session (SESSION_SAVE_EVERY_REQUEST)."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"expired": True}, status=401)
+    return JsonResponse({"expires_in": request.session.get_expiry_age()})
+
+
+@require_POST
+def autosave(request: HttpRequest, year: int, enterprise_id: int) -> HttpResponse:
+    """htmx: the fill page posts its answers while the enterprise types; the draft is saved (never
+    submitted) and a small "已保存 HH:MM" comes back. 401 JSON when the login has expired (the answers are
+    kept for the next login), 409 with the reason when the questionnaire may not be changed."""
+    if not request.user.is_authenticated:
+        stashed = _stash_answers(request, year, enterprise_id)
+        login_url = redirect_to_login(reverse("questionnaire:fill", args=[year]))["Location"]
+        return JsonResponse({"expired": True, "stashed": stashed, "login_url": login_url}, status=401)
+    _require(request.user, {Role.ENTERPRISE})
+    version = _version(year)
+    # The page names its enterprise: a page left open while another enterprise logged in saves nothing.
+    get_visible_or_404(Enterprise.objects.all(), request.user, pk=enterprise_id)
+    form = QuestionnaireForm(request.POST, version=version)
+    form.is_valid()  # every field is optional: what does not parse keeps its saved value
+    try:
+        saved = services.response_autosave(actor=request.user, version=version,  # type: ignore[arg-type]
+                                           answers=form.answers(), unparsed=set(form.errors),
+                                           confirmed=_confirmed_in(request.POST))
+    except PermissionDenied as exc:
+        return render(request, "questionnaire/_autosave_status.html", {"refused": str(exc)}, status=409)
+    return render(request, "questionnaire/_autosave_status.html",
+                  {"saved_at": saved.saved_at, "kept": len(saved.kept)})
+
+
 def fill(request: HttpRequest, year: int) -> HttpResponse:
+    if not request.user.is_authenticated:
+        if request.method == "POST":
+            if _stash_answers(request, year):
+                messages.warning(request, _("登录已过期。您填写的答案已暂存，重新登录后将自动恢复。"))
+            return redirect_to_login(reverse("questionnaire:fill", args=[year]))
+        return redirect_to_login(request.get_full_path())
     _require(request.user, {Role.ENTERPRISE})
     version = _version(year)
     enterprise: Any = request.user.enterprise  # type: ignore[union-attr]
@@ -103,13 +233,18 @@ def fill(request: HttpRequest, year: int) -> HttpResponse:
     answers = response.answers if response else {}
     warnings: dict[str, str] = {}
     confirmed = set(response.confirmed_warnings) if response else set()
+    stash = _take_stash(request, year) if request.method == "GET" else None
     if request.method == "POST":
+        owner = _page_owner(request, year)
+        if owner is not None and owner.get("e") != enterprise.pk:
+            messages.error(request, _("该页面是为其他企业账户打开的，答案未保存。请在本页重新填写。"))
+            return redirect("questionnaire:fill", year=year)
         if not state.editable:
             messages.error(request, state.reason)
             return redirect("questionnaire:fill", year=year)
         form = QuestionnaireForm(request.POST, version=version)
         submit = "submit" in request.POST
-        confirmed = {k[len("confirm_"):] for k in request.POST if k.startswith("confirm_")}
+        confirmed = _confirmed_in(request.POST)
         if form.is_valid():
             try:
                 services.response_save(actor=request.user, version=version, answers=form.answers(),  # type: ignore[arg-type]
@@ -140,15 +275,32 @@ def fill(request: HttpRequest, year: int) -> HttpResponse:
                 if field in form.fields and field not in form.errors:
                     form.add_error(field, error)
             messages.error(request, _("有 %(n)s 处需要修改，请查看标红的提示。") % {"n": len(form.errors)})
+    elif stash is not None and state.editable:
+        # Answers typed before the login expired: back into the form, and kept as the draft.
+        form = QuestionnaireForm(stash["data"], version=version)
+        form.is_valid()
+        confirmed = _confirmed_in(stash["data"])
+        saved = services.response_autosave(actor=request.user, version=version,  # type: ignore[arg-type]
+                                           answers=form.answers(), unparsed=set(form.errors),
+                                           confirmed=confirmed, source="web", coalesce=False)
+        response = saved.response
+        warnings = services.answers_check(questions=form.questions, answers=response.answers, submit=False).warnings
+        messages.info(request, _("您在登录过期前填写的答案已恢复，请检查后提交。"))
     else:
+        if stash is not None:
+            messages.warning(request, _("您在登录过期前填写的答案未能恢复：%(reason)s") % {"reason": state.reason})
         form = QuestionnaireForm(version=version, disabled=not state.editable,
                                  initial=QuestionnaireForm.initial_from(list(version.questions.all()), answers))
         if response is not None and state.editable:
             warnings = services.answers_check(questions=form.questions, answers=answers, submit=False).warnings
     reminders = selectors.reminders_for(user=request.user, year=year)[:3]
+    session_age = request.session.get_expiry_age()
     return render(request, "questionnaire/fill.html", {
         "version": version, "form": form, "response": response, "state": state, "warnings": warnings,
         "confirmed": confirmed, "reminders": reminders, "enterprise": enterprise,
+        "owner_field": OWNER_FIELD, "owner_token": _owner_token(user=request.user, enterprise=enterprise, year=year),
+        "session_age": session_age, "session_warning": min(SESSION_WARNING_SECONDS, session_age // 3),
+        "csrf_cookie_name": settings.CSRF_COOKIE_NAME,
     })
 
 
