@@ -13,7 +13,9 @@ class QuestionnaireConfig(AppConfig):
         from portal.context_processors import NAV_ITEMS
         from portal.roles import Role
 
-        from . import dashboard, exports  # noqa: F401  (registers the panel and the export job)
+        # Registers the panel and the export job; views connects the login receiver that drops answers kept
+        # across an expired login when someone else logs in on that browser.
+        from . import dashboard, exports, views  # noqa: F401
 
         entry = (_("调查问卷"), "questionnaire:home",
                  frozenset({Role.HQ, Role.PROVINCE, Role.DISTRICT, Role.CB, Role.ENTERPRISE}))
