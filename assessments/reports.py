@@ -12,15 +12,13 @@ from typing import Any
 
 from django.db.models import Count, Sum
 from django.utils import timezone
-from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from programme.models import OrgUnit, OrgUnitLevel
 from reporting.pdf import render_pdf
-from reporting.xlsx import set_cell, workbook_bytes, write_table
+from reporting.xlsx import new_workbook, workbook_bytes, write_table, xlsx_cell, xlsx_row
 
 from . import scoring
 from .annex import METHOD_TEXT
@@ -130,29 +128,29 @@ def summary_headers(sheet: ScoreSheet) -> list[str]:
 
 
 def score_sheet_xlsx(sheet: ScoreSheet) -> bytes:
-    wb = Workbook()
-    ws: Worksheet = wb.active  # type: ignore[assignment]
-    ws.title = "汇总排名"
-    set_cell(ws, 1, 1, sheet.title).font = Font(bold=True, size=14)
-    set_cell(ws, 2, 1, f"生成时间：{timezone.localtime(sheet.generated_at):%Y-%m-%d %H:%M}；"
-                       f"满分 100 分；排名规则见“评分说明”。")
+    wb = new_workbook()
+    ws = wb.create_sheet("汇总排名")
     headers = summary_headers(sheet)
     n_areas = len(sheet.areas)
+
+    def score(value: Any) -> Any:
+        return xlsx_cell(ws, value, number_format=NUMBER_FORMAT)
+
     rows = [
-        [r.rank, r.unit.code, short_name(r.unit), *[sheet.area_score(r, a) for a in sheet.areas],
-         r.expert_subtotal, r.questionnaire_subtotal, r.total, r.previous_rank if r.previous_rank else "—",
-         _change(r), _flags(r)]
+        [r.rank, r.unit.code, short_name(r.unit), *[score(sheet.area_score(r, a)) for a in sheet.areas],
+         score(r.expert_subtotal), score(r.questionnaire_subtotal), score(r.total),
+         r.previous_rank if r.previous_rank else "—", _change(r), _flags(r)]
         for r in sheet.results
     ]
-    write_table(ws, headers, rows, start_row=4, widths=[6, 10, 18, *[16] * n_areas, 12, 12, 10, 9, 9, 18])
-    for row in ws.iter_rows(min_row=5, max_row=4 + len(rows), min_col=4, max_col=6 + n_areas):
-        for cell in row:
-            cell.number_format = NUMBER_FORMAT
+    title: list[list[Any]] = [
+        [xlsx_cell(ws, sheet.title, font=Font(bold=True, size=14))],
+        [f"生成时间：{timezone.localtime(sheet.generated_at):%Y-%m-%d %H:%M}；满分 100 分；排名规则见“评分说明”。"],
+    ]
+    write_table(ws, headers, rows, above=title, widths=[6, 10, 18, *[16] * n_areas, 12, 12, 10, 9, 9, 18])
     if rows:
         ws.add_chart(_ranking_bar_chart(ws, sheet, n_rows=len(rows)), f"{get_column_letter(len(headers) + 2)}4")
     for area in sheet.areas:
         ws_area = wb.create_sheet(f"{area.area.number} {area.area.name}")
-        set_cell(ws_area, 1, 1, f"{sheet.year}年 {area.area.name} 得分明细").font = Font(bold=True, size=13)
         item_headers: list[str] = []
         for item in area.items:
             item_headers.append(f"{item.name}（{item.weight.normalize():f}分）")
@@ -162,6 +160,10 @@ def score_sheet_xlsx(sheet: ScoreSheet) -> bytes:
             else:
                 item_headers.append(f"{item.name}·功效系数得分")
         headers_area = ["排名", "区划代码", "单位", *item_headers, f"{area.area.name}小计"]
+
+        def decimal(value: Any, ws: Any = ws_area) -> Any:
+            return xlsx_cell(ws, value, number_format=NUMBER_FORMAT) if isinstance(value, Decimal) else value
+
         area_rows = []
         for r in sheet.results:
             values: list[Any] = []
@@ -172,13 +174,12 @@ def score_sheet_xlsx(sheet: ScoreSheet) -> bytes:
                     values += [scoring.round2(raw * item.scale_max / 100), r.expert_counts.get(item.code, 0)]
                 else:
                     values.append(scoring.round2(raw))
-            area_rows.append([r.rank, r.unit.code, short_name(r.unit), *values, sheet.area_score(r, area)])
-        write_table(ws_area, headers_area, area_rows, start_row=3,
+            area_rows.append([r.rank, r.unit.code, short_name(r.unit),
+                              *[decimal(v) for v in [*values, sheet.area_score(r, area)]]])
+        write_table(ws_area, headers_area, area_rows,
+                    above=[[xlsx_cell(ws_area, f"{sheet.year}年 {area.area.name} 得分明细",
+                                      font=Font(bold=True, size=13))]],
                     widths=[6, 10, 18, *[18] * len(item_headers), 12])
-        for row in ws_area.iter_rows(min_row=4, max_row=3 + len(area_rows), min_col=4, max_col=len(headers_area)):
-            for cell in row:
-                if isinstance(cell.value, Decimal):
-                    cell.number_format = NUMBER_FORMAT
     notes = wb.create_sheet("评分说明")
     notes.column_dimensions["A"].width = 22
     notes.column_dimensions["B"].width = 100
@@ -192,13 +193,13 @@ def score_sheet_xlsx(sheet: ScoreSheet) -> bytes:
              ("表现突出", f"排名前 {sheet.evaluation.outstanding_top} 的单位。")]
     lines += [(f"{i.area.name}·{i.name}", f"{i.get_method_display()}，{i.weight.normalize():f} 分")
               for i in sheet.items]
-    for n, (label, text) in enumerate(lines, start=1):
-        set_cell(notes, n, 1, label).font = Font(bold=True)
-        set_cell(notes, n, 2, text).alignment = Alignment(wrap_text=True, vertical="top")
+    for label, text in lines:
+        notes.append([xlsx_cell(notes, label, font=Font(bold=True)),
+                      xlsx_cell(notes, text, alignment=Alignment(wrap_text=True, vertical="top"))])
     return workbook_bytes(wb)
 
 
-def _ranking_bar_chart(ws: Worksheet, sheet: ScoreSheet, *, n_rows: int) -> BarChart:
+def _ranking_bar_chart(ws: Any, sheet: ScoreSheet, *, n_rows: int) -> BarChart:
     """The ranking as a stacked horizontal bar per unit (one segment per area), first place on top; it reads
     the table's own cells, so the chart follows any correction made in the sheet."""
     n_areas = len(sheet.areas)
@@ -376,19 +377,20 @@ def _paragraph(s: Summary) -> str:
 
 
 def summary_xlsx(summary: Summary) -> bytes:
-    wb = Workbook()
-    ws: Worksheet = wb.active  # type: ignore[assignment]
-    ws.title = "年度汇总"
-    set_cell(ws, 1, 1, f"{summary.year}年{summary.scope.name if summary.scope.parent_id else '全国'}"
-                       f"提升行动工作情况汇总").font = Font(bold=True, size=14)
-    cell = set_cell(ws, 2, 1, summary.paragraph)
-    cell.alignment = Alignment(wrap_text=True, vertical="top")
-    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=4)
+    wb = new_workbook()
+    ws = wb.create_sheet("年度汇总")
+    ws.merged_cells.add("A2:D2")
     ws.row_dimensions[2].height = 90
+    title: list[list[Any]] = [
+        [xlsx_cell(ws, f"{summary.year}年{summary.scope.name if summary.scope.parent_id else '全国'}"
+                       f"提升行动工作情况汇总", font=Font(bold=True, size=14))],
+        [xlsx_cell(ws, summary.paragraph, alignment=Alignment(wrap_text=True, vertical="top"))],
+    ]
     rows = [[f.label, f.value if f.value is not None else "—", f.unit, f.source] for f in summary.figures]
-    write_table(ws, ["指标", "数值", "单位", "数据来源"], rows, start_row=4, widths=[34, 16, 8, 12])
+    write_table(ws, ["指标", "数值", "单位", "数据来源"], rows, above=title, widths=[34, 16, 8, 12])
     if summary.missing:
-        set_cell(ws, 6 + len(rows), 1, "暂缺数据：" + "、".join(summary.missing))
+        ws.append([])
+        ws.append(xlsx_row(ws, ["暂缺数据：" + "、".join(summary.missing)]))
     return workbook_bytes(wb)
 
 

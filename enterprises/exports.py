@@ -1,22 +1,21 @@
 """XLSX exports of ledger and training records, run as jobs (a national export has 300,000 rows).
 
-Rows are streamed through openpyxl's write-only mode; every value passes ``reporting.xlsx.neutralise`` so a
-cell a CB typed can never become a formula in someone else's Excel.
+Records are read in chunks and streamed into a write-only workbook on disk (``reporting.xlsx``), whose text
+cells are string-typed, so a value a CB typed can never become a formula in someone else's Excel.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from django.core.files.base import ContentFile
 from django.utils import timezone
-from openpyxl import Workbook
 
 from portal.audit import audit_record
 from portal.models import AuditAction, User
 from reporting.jobs import Progress
 from reporting.models import Job
-from reporting.xlsx import neutralise, workbook_bytes
+from reporting.xlsx import new_workbook, workbook_file, write_table
 
 from .models import (
     AssistanceDimension,
@@ -66,18 +65,20 @@ def _labels(codes: str, choices: Any) -> str:
     return "、".join(str(names.get(c, c)) for c in codes.split(",") if c)
 
 
-def _write(job: Job, title: str, headers: list[str], rows: Any, total: int, progress: Progress) -> dict[str, Any]:
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title)
-    ws.freeze_panes = "A2"
-    ws.append([neutralise(h) for h in headers])
-    count = 0
-    for count, row in enumerate(rows, start=1):
-        ws.append([neutralise(v) for v in row])
-        if count % 5000 == 0:
-            progress(count, total)
+def _write(
+    job: Job, title: str, headers: list[str], rows: Iterable[list[Any]], total: int, progress: Progress
+) -> dict[str, Any]:
+    def counted() -> Iterator[list[Any]]:
+        for done, row in enumerate(rows, start=1):
+            yield row
+            if done % 5000 == 0:
+                progress(done, total)
+
+    wb = new_workbook()
+    count = write_table(wb.create_sheet(title), headers, counted())
     name = f"{title}-{timezone.localtime():%Y%m%d%H%M}.xlsx"
-    job.output.save(name, ContentFile(workbook_bytes(wb)), save=False)
+    with workbook_file(wb) as content:
+        job.output.save(name, content, save=False)
     Job.objects.filter(pk=job.pk).update(output=job.output.name)  # job_run re-reads the row before saving
     progress(total, total)
     return {"rows": count}
@@ -91,7 +92,7 @@ def ledger_export(job: Job, progress: Progress) -> dict[str, Any]:
     industry, sizes = dict(Industry.choices), dict(SizeClass.choices)
     schemes, levels = dict(CertificationScheme.choices), dict(MaturityLevel.choices)
 
-    def rows() -> Any:
+    def rows() -> Iterator[list[Any]]:
         for r in qs.iterator(chunk_size=5000):
             yield [
                 r.programme_year_id,

@@ -23,7 +23,6 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -31,7 +30,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from portal.audit import audit_bulk
 from portal.models import AuditAction
 from programme.models import CertificationBody, OrgUnit, OrgUnitLevel
-from reporting.xlsx import csv_bytes, set_cell, workbook_bytes, write_table
+from reporting.xlsx import csv_bytes, new_workbook, workbook_bytes, write_table, xlsx_cell
 
 from .forms import year_choices
 from .ledger.files import UploadRejected, check_size, inspect_file
@@ -121,9 +120,10 @@ class TrainingUploadForm(forms.Form):
 
 # ---- template -------------------------------------------------------------------------------------
 def template_xlsx(*, year: int, approval_number: str = "") -> bytes:
-    wb = Workbook()
-    data: Any = wb.active
-    data.title = DATA_SHEET
+    wb = new_workbook()
+    notes = wb.create_sheet(INSTRUCTIONS_SHEET)
+    data = wb.create_sheet(DATA_SHEET)
+    wb.active = 1
     write_table(data, HEADERS, [], widths=[c.width for c in COLUMNS])
     delivery_col = get_column_letter(FIELDS.index("delivery") + 1)
     dv = DataValidation(
@@ -135,11 +135,8 @@ def template_xlsx(*, year: int, approval_number: str = "") -> bytes:
         error="“形式”请从下拉列表中选择。",
     )
     dv.add(f"{delivery_col}2:{delivery_col}{MAX_ROWS + 1}")
-    data.add_data_validation(dv)
+    data.data_validations.append(dv)
 
-    notes = wb.create_sheet(INSTRUCTIONS_SHEET, 0)
-    set_cell(notes, 1, 1, _("%(y)d年度 培训台账填写说明") % {"y": year})
-    notes.cell(row=1, column=1).font = Font(bold=True, size=14)
     intro = [
         _("1. 每次培训填一行，在“%(sheet)s”工作表第1行保留表头，从第2行开始填写。") % {"sheet": DATA_SHEET},
         _("2. 培训日期须在%(y)d年度内（%(y)d-01-01至%(y)d-12-31）。") % {"y": year},
@@ -151,18 +148,16 @@ def template_xlsx(*, year: int, approval_number: str = "") -> bytes:
     ]
     if approval_number:
         intro.append(_("7. 本模板供认证机构 %(no)s 使用，只能填报本机构的培训记录。") % {"no": approval_number})
-    for r, line in enumerate(intro, start=2):
-        set_cell(notes, r, 1, line)
+    title = xlsx_cell(notes, _("%(y)d年度 培训台账填写说明") % {"y": year}, font=Font(bold=True, size=14))
     write_table(
         notes,
         [_("列名"), _("填写要求")],
         ([c.header, c.help] for c in COLUMNS),
+        above=[[title], *([line] for line in intro)],
         widths=[20, 60],
-        start_row=len(intro) + 3,
         autofilter=False,
+        freeze=False,
     )
-    notes.freeze_panes = None
-    wb.active = wb.worksheets.index(data)
     return workbook_bytes(wb)
 
 

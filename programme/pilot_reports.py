@@ -18,14 +18,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import QuerySet
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.properties import PageSetupProperties
-from openpyxl.worksheet.worksheet import Worksheet
 
 from reporting.jobs import job_handler
-from reporting.xlsx import set_cell, workbook_bytes
+from reporting.xlsx import new_workbook, workbook_bytes, xlsx_cell
 
 from . import annex2, annex3
 from .models import PilotFiling, PilotFilingStatus, PilotRegion, PilotStatistics
@@ -233,42 +232,33 @@ def _sheet_name(name: str, used: set[str]) -> str:
     return candidate
 
 
-def _write_grid(ws: Worksheet, grid: Grid, top: int) -> None:
+def _grid_cells(ws: Any, grid: Grid, top: int, cells: dict[tuple[int, int], Any]) -> None:
+    """Put the grid's cells (1-based sheet coordinates, from row ``top``) into ``cells``; merge its spans."""
     for cell in grid.cells:
         r, c = top + cell.row, 1 + cell.col
         if cell.value is None:
-            target = set_cell(ws, r, c, cell.text)
+            target = xlsx_cell(ws, cell.text)
         else:
-            target = set_cell(ws, r, c, cell.value)
             # The official form prints the label and the figure in one cell ("提升前：92.50"); a custom
             # number format keeps the figure numeric.
             fmt = cell.number_format
-            target.number_format = f'"{cell.text}"{fmt}' if cell.text else fmt
+            target = xlsx_cell(ws, cell.value, number_format=f'"{cell.text}"{fmt}' if cell.text else fmt)
         target.alignment = CENTER
         if cell.kind == "header":
             target.font = Font(bold=True)
             target.fill = HEADER_FILL
         if cell.rowspan > 1 or cell.colspan > 1:
-            ws.merge_cells(start_row=r, start_column=c, end_row=r + cell.rowspan - 1,
-                           end_column=c + cell.colspan - 1)
+            ws.merged_cells.add(CellRange(min_row=r, min_col=c, max_row=r + cell.rowspan - 1,
+                                          max_col=c + cell.colspan - 1))
         for rr in range(r, r + cell.rowspan):
             for cc in range(c, c + cell.colspan):
-                ws.cell(rr, cc).border = BOX
+                covered = target if (rr, cc) == (r, c) else xlsx_cell(ws, None)
+                covered.border = BOX
+                cells[rr, cc] = covered
 
 
-def write_annex3_sheet(ws: Worksheet, sheet: SheetData) -> None:
-    set_cell(ws, 1, 1, sheet.title).font = Font(bold=True, size=14)
-    ws.cell(1, 1).alignment = Alignment(horizontal="center", vertical="center")
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=WIDTH)
-    set_cell(ws, 2, 1, sheet.info).alignment = Alignment(vertical="center", wrap_text=True)
-    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=WIDTH)
-    _write_grid(ws, annex3_table1(sheet.values, sheet.industry), TABLE1_TOP)
-    _write_grid(ws, annex3_table2(sheet.values), TABLE2_TOP)
-    if sheet.note:
-        note_row = TABLE2_TOP + 1 + annex3.TABLE2_ROWS + 1
-        set_cell(ws, note_row, 1, sheet.note).alignment = Alignment(wrap_text=True, vertical="top")
-        ws.merge_cells(start_row=note_row, start_column=1, end_row=note_row, end_column=WIDTH)
-        ws.row_dimensions[note_row].height = 32
+def write_annex3_sheet(ws: Any, sheet: SheetData) -> None:
+    """Write one annex-3 sheet into a fresh (write-only) worksheet, row by row."""
     for col in range(1, WIDTH + 1):
         ws.column_dimensions[get_column_letter(col)].width = 14
     ws.row_dimensions[TABLE1_TOP].height = 96
@@ -277,15 +267,32 @@ def write_annex3_sheet(ws: Worksheet, sheet: SheetData) -> None:
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    cells: dict[tuple[int, int], Any] = {
+        (1, 1): xlsx_cell(ws, sheet.title, font=Font(bold=True, size=14),
+                          alignment=Alignment(horizontal="center", vertical="center")),
+        (2, 1): xlsx_cell(ws, sheet.info, alignment=Alignment(vertical="center", wrap_text=True)),
+    }
+    ws.merged_cells.add(CellRange(min_row=1, min_col=1, max_row=1, max_col=WIDTH))
+    ws.merged_cells.add(CellRange(min_row=2, min_col=1, max_row=2, max_col=WIDTH))
+    _grid_cells(ws, annex3_table1(sheet.values, sheet.industry), TABLE1_TOP, cells)
+    _grid_cells(ws, annex3_table2(sheet.values), TABLE2_TOP, cells)
+    if sheet.note:
+        note_row = TABLE2_TOP + 1 + annex3.TABLE2_ROWS + 1
+        cells[note_row, 1] = xlsx_cell(ws, sheet.note, alignment=Alignment(wrap_text=True, vertical="top"))
+        ws.merged_cells.add(CellRange(min_row=note_row, min_col=1, max_row=note_row, max_col=WIDTH))
+        ws.row_dimensions[note_row].height = 32
+    last_row = max(r for r, _c in cells)
+    for r in range(1, last_row + 1):
+        ws.append([cells.get((r, c)) for c in range(1, WIDTH + 1)])
 
 
 def annex3_workbook(sheets: list[SheetData], progress: Callable[[int, int], None] | None = None) -> bytes:
-    wb = Workbook()
-    wb.remove(wb.active)  # type: ignore[arg-type]
+    """Every sheet is written as it is made (a write-only workbook), so a national workbook of hundreds of
+    pilots does not sit in memory cell by cell."""
+    wb = new_workbook()
     used: set[str] = set()
     if not sheets:
-        ws = wb.create_sheet("说明")
-        set_cell(ws, 1, 1, "没有符合条件的区域试点。")
+        wb.create_sheet("说明").append(["没有符合条件的区域试点。"])
     for i, sheet in enumerate(sheets, start=1):
         write_annex3_sheet(wb.create_sheet(_sheet_name(sheet.sheet_name, used)), sheet)
         if progress:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from itertools import zip_longest
 from typing import Any
 
 from openpyxl import Workbook
@@ -11,7 +12,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from programme.models import OrgUnit, OrgUnitLevel
-from reporting.xlsx import csv_bytes, set_cell, workbook_bytes, write_table
+from reporting.xlsx import csv_bytes, header_cell, new_workbook, workbook_bytes, write_table, xlsx_cell, xlsx_row
 
 from .columns import (
     COLUMNS,
@@ -27,76 +28,75 @@ VALIDATED_ROWS = 20000
 
 
 def build_workbook(
-    *, year: int, approval_number: str = "", rows: Sequence[Sequence[Any]] = (), errors: Sequence[str] | None = None
+    *, year: int, approval_number: str = "", rows: Iterable[Sequence[Any]] = (), errors: Sequence[str] | None = None
 ) -> Workbook:
-    wb = Workbook()
-    data: Any = wb.active
-    data.title = DATA_SHEET
+    """The template (or, with ``errors``, the failed-rows file), as a streaming workbook: sheets in their
+    order (instructions, data, options, districts), each written top to bottom."""
+    wb = new_workbook()
+    notes = wb.create_sheet(INSTRUCTIONS_SHEET)
+    data = wb.create_sheet(DATA_SHEET)
+    options = wb.create_sheet(OPTIONS_SHEET)
+    districts = wb.create_sheet(DISTRICTS_SHEET)
+    wb.active = 1
+
     headers = [*HEADERS, ERROR_HEADER] if errors is not None else HEADERS
     widths = [c.width for c in COLUMNS] + ([60] if errors is not None else [])
+    header_row = [header_cell(data, h) for h in headers]
+    for col, column in enumerate(COLUMNS):
+        if column.required:
+            header_row[col].font = Font(bold=True, color="FFFF00")
     body = (
         [*row[: len(HEADERS)], *([""] * (len(HEADERS) - len(row))), errors[i]] if errors is not None else row
         for i, row in enumerate(rows)
     )
-    write_table(data, headers, body, widths=widths)
-    for col, column in enumerate(COLUMNS, start=1):
-        if column.required:
-            data.cell(row=1, column=col).font = Font(bold=True, color="FFFF00")
+    write_table(data, header_row, body, widths=widths)
 
-    options = wb.create_sheet(OPTIONS_SHEET)
-    enum_columns = [c for c in COLUMNS if c.options]
     lists: dict[tuple[str, ...], str] = {}
-    for column in enum_columns:
+    option_columns: list[list[str]] = []
+    for column in COLUMNS:
         key = tuple(column.options)
-        if key in lists:
+        if not key or key in lists:
             continue
-        col = len(lists) + 1
-        letter = get_column_letter(col)
-        set_cell(options, 1, col, column.header.split("：")[0])
-        for r, option in enumerate(column.options, start=2):
-            set_cell(options, r, col, option)
+        letter = get_column_letter(len(option_columns) + 1)
+        option_columns.append([column.header.split("：")[0], *column.options])
         lists[key] = f"'{OPTIONS_SHEET}'!${letter}$2:${letter}${len(column.options) + 1}"
+    for values in zip_longest(*option_columns):
+        options.append(xlsx_row(options, values))
     last = VALIDATED_ROWS + 1
     for col, column in enumerate(COLUMNS, start=1):
+        if not column.options:
+            continue
         letter = get_column_letter(col)
-        if column.options:
-            dv = DataValidation(
-                type="list",
-                formula1=f"={lists[tuple(column.options)]}",
-                allow_blank=True,
-                showErrorMessage=True,
-                errorTitle="输入有误",
-                error=f"“{column.header}”请从下拉列表中选择。",
-            )
-        elif column.key == "district":
-            continue
-        else:
-            continue
+        dv = DataValidation(
+            type="list",
+            formula1=f"={lists[tuple(column.options)]}",
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="输入有误",
+            error=f"“{column.header}”请从下拉列表中选择。",
+        )
         dv.add(f"{letter}2:{letter}{last}")
-        data.add_data_validation(dv)
+        data.data_validations.append(dv)
 
-    districts = wb.create_sheet(DISTRICTS_SHEET)
-    units = list(
+    units = (
         OrgUnit.objects.filter(level=OrgUnitLevel.DISTRICT, is_active=True)
         .order_by("code")
         .values_list("code", "name", "full_name")
+        .iterator(chunk_size=2000)
     )
-    write_table(districts, ["区县代码", "名称", "全称"], units, widths=[12, 16, 36])
+    n_units = write_table(districts, ["区县代码", "名称", "全称"], units, widths=[12, 16, 36])
     district_col = get_column_letter(next(i for i, c in enumerate(COLUMNS, start=1) if c.key == "district"))
     dv = DataValidation(
         type="list",
-        formula1=f"='{DISTRICTS_SHEET}'!$A$2:$A${len(units) + 1}",
+        formula1=f"='{DISTRICTS_SHEET}'!$A$2:$A${n_units + 1}",
         allow_blank=True,
         showErrorMessage=True,
         errorTitle="区县代码有误",
         error="请填写“区县代码”工作表中的6位县级行政区划代码。",
     )
     dv.add(f"{district_col}2:{district_col}{last}")
-    data.add_data_validation(dv)
+    data.data_validations.append(dv)
 
-    notes = wb.create_sheet(INSTRUCTIONS_SHEET)
-    set_cell(notes, 1, 1, f"{year}年度 小微企业质量管理体系认证提升行动 帮扶台账填写说明")
-    notes.cell(row=1, column=1).font = Font(bold=True, size=14)
     intro = [
         "1. 每家企业每年度填一行；同一企业不得在一个文件中重复出现。再次上传同一企业会更新原记录。",
         "2. 黄色表头为必填列；带下拉箭头的列请从下拉列表中选择。",
@@ -108,9 +108,8 @@ def build_workbook(
     ]
     if approval_number:
         intro.append(f"8. 本模板供认证机构 {approval_number} 使用，只能填报本机构的台账。")
-    for r, line in enumerate(intro, start=2):
-        set_cell(notes, r, 1, line)
-    start = len(intro) + 3
+    title = xlsx_cell(notes, f"{year}年度 小微企业质量管理体系认证提升行动 帮扶台账填写说明",
+                      font=Font(bold=True, size=14))
     write_table(
         notes,
         ["列名", "是否必填", "填写要求", "可选值"],
@@ -118,13 +117,11 @@ def build_workbook(
             [c.header, "必填" if c.required else "", c.help, "、".join(c.options) if c.kind != "yesno" else "是、否"]
             for c in COLUMNS
         ),
+        above=[[title], *([line] for line in intro)],
         widths=[26, 10, 60, 60],
-        start_row=start,
         autofilter=False,
+        freeze=False,
     )
-    notes.freeze_panes = None
-    wb.move_sheet(notes, offset=-(len(wb.worksheets) - 1))
-    wb.active = wb.worksheets.index(data)
     return wb
 
 
@@ -136,5 +133,5 @@ def template_csv() -> bytes:
     return csv_bytes(HEADERS, [])
 
 
-def failed_rows_xlsx(*, year: int, rows: Sequence[Sequence[Any]], errors: Sequence[str]) -> bytes:
+def failed_rows_xlsx(*, year: int, rows: Iterable[Sequence[Any]], errors: Sequence[str]) -> bytes:
     return workbook_bytes(build_workbook(year=year, rows=rows, errors=errors))

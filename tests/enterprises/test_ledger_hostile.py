@@ -111,10 +111,9 @@ def test_formula_injection_cell_is_refused_on_upload(open_year, django_capture_o
         )
     as_formula.refresh_from_db()
     assert as_formula.failed_count == 1 and as_formula.errors[0]["column"] == "企业名称"
-    # The failed-rows file neutralises the value it hands back.
+    # The failed-rows file hands the value back as typed, in a string cell (never a formula).
     ws = load_workbook(upload.failed_file.path)["台账"]
-    name = ws.cell(2, 4).value
-    assert name.startswith("'=") and ws.cell(2, 4).data_type == "s"
+    assert ws.cell(2, 4).value == "=cmd|' /C calc'!A0" and ws.cell(2, 4).data_type == "s"
 
 
 def test_exports_neutralise_formula_injection(open_year, login, django_capture_on_commit_callbacks):
@@ -137,6 +136,7 @@ def test_exports_neutralise_formula_injection(open_year, login, django_capture_o
     assert response.url == reverse("reporting:job_detail", args=[job.pk])
     job.refresh_from_db()
     ws = load_workbook(job.output.path).active
-    values = [c.value for c in ws[2]]
-    assert "'@SUM(1+1)*cmd|' /C calc'!A0" in values and "'+1-2" in values
+    cells = {c.value: c.data_type for c in ws[2]}
+    # Exactly as typed, in string cells: an XLSX string cell is never a formula.
+    assert cells["@SUM(1+1)*cmd|' /C calc'!A0"] == "s" and cells["+1-2"] == "s"
     assert all(c.data_type != "f" for c in ws[2])

@@ -162,9 +162,12 @@ def test_export_job_contains_only_scope_and_is_injection_safe(world, login, djan
         assert client.post(reverse("questionnaire:export", args=[YEAR])).status_code == 302
     job = Job.objects.get(kind="questionnaire_export")
     assert job.status == "done", job.error
-    rows = list(load_workbook(job.output.path).active.iter_rows(values_only=True))
+    sheet = load_workbook(job.output.path).active
+    rows = list(sheet.iter_rows(values_only=True))
     assert [r[0] for r in rows[1:]] == [world["beichen"].uscc]
-    assert "'=HYPERLINK(\"http://x\")" in rows[1]
+    # As typed, in a string cell: never a formula.
+    cell = next(c for c in sheet[2] if c.value == "=HYPERLINK(\"http://x\")")
+    assert cell.data_type == "s"
     assert login(district_user("120114")).get(reverse("reporting:job_download", args=[job.pk])).status_code == 404
 
 
