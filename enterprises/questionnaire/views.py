@@ -18,7 +18,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from openpyxl import Workbook
 
 from enterprises.models import Enterprise
 from portal.audit import audit_history, audit_record
@@ -29,7 +28,7 @@ from portal.roles import Role
 from portal.scoping import get_visible_or_404
 from programme.models import OrgUnit
 from reporting.jobs import job_create
-from reporting.xlsx import workbook_bytes, write_table
+from reporting.xlsx import new_workbook, workbook_bytes, write_table
 
 from . import selectors, services
 from .forms import ActivationForm, QuestionnaireForm, ReopenForm
@@ -326,9 +325,8 @@ def codes(request: HttpRequest) -> HttpResponse:
             text = "；".join(exc.messages) if isinstance(exc, ValidationError) else _("有效天数应为整数。")
             messages.error(request, text)
             return redirect(request.get_full_path())
-        wb = Workbook()
-        ws: Any = wb.active
-        ws.title = "激活码"
+        wb = new_workbook()
+        ws: Any = wb.create_sheet("激活码")
         write_table(ws, ["统一社会信用代码", "企业名称", "所在区县", "激活码", "有效期至", "激活地址"], [
             (e.uscc, e.name, e.district.full_name, code, timezone.localtime(expires).strftime("%Y-%m-%d %H:%M"),
              request.build_absolute_uri(reverse("questionnaire:activate")))
