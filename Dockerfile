@@ -17,11 +17,13 @@ RUN apt-get update \
 
 WORKDIR /app
 
-# Dependencies first, from pyproject.toml, so code changes do not reinstall them.
+# Dependencies first, so code changes do not reinstall them: the runtime requirements of pyproject.toml at the
+# versions pinned in the lock (requirements/constraints.txt, `make lock`) that the tests ran.
 COPY pyproject.toml ./
+COPY requirements/constraints.txt requirements/
 RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
         > /tmp/requirements.txt \
-    && pip install -r /tmp/requirements.txt \
+    && pip install -r /tmp/requirements.txt -c requirements/constraints.txt \
     && rm /tmp/requirements.txt
 
 COPY . .

@@ -5,8 +5,9 @@
 #   scripts/install.sh --test     the same plus what the tests need (Debian's Chromium)
 #
 # Missing Debian packages are installed only when running as root with apt-get available; otherwise the
-# script says what is missing and carries on. The Python install is redone only when pyproject.toml changes
-# (the stamp file holds its checksum) or the venv is new.
+# script says what is missing and carries on. The Python packages come at the versions pinned in
+# requirements/constraints.txt (`make lock`); the install is redone only when pyproject.toml or the lock changes
+# (the stamp file holds their checksum) or the venv is new.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -46,12 +47,13 @@ if [[ ! -x "$VENV/bin/python" ]]; then
     rm -f "$STAMP"
 fi
 
-want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+LOCK=requirements/constraints.txt
+want="$(cat pyproject.toml "$LOCK" | sha256sum | cut -d' ' -f1)"
 have="$(cat "$STAMP" 2>/dev/null || true)"
 if [[ "$want" != "$have" ]]; then
-    echo "==> installing the project and its dev tools into $VENV"
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ".[dev]"
+    echo "==> installing the project and its dev tools into $VENV (versions from $LOCK)"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ".[dev]" -c "$LOCK"
     echo "$want" >"$STAMP"
 else
-    echo "==> $VENV is up to date with pyproject.toml"
+    echo "==> $VENV is up to date with pyproject.toml and $LOCK"
 fi
