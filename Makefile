@@ -141,13 +141,14 @@ lock: $(UV_STAMP)
 
 # The lowest versions pyproject.toml allows, installed fresh into $(LOWEST_VENV): ruff, mypy, then the smoke
 # suite (tests/smoke) on SQLite and on PostgreSQL, Celery eager with Redis as the broker. A floor that cannot
-# run the code fails here. Every stage runs; the target fails if any did.
+# run the code fails here. Every stage runs; the target fails if any did. Packages are copied, not hard-linked
+# from uv's cache, as tools that walk the checkout (compilemessages) may write into the venv.
 test-lowest: $(UV_STAMP)
 	@scripts/services.sh --check
 	@echo "==> $(LOWEST_VENV): the lowest versions pyproject.toml allows (Python $(LOWEST_PYTHON))"
 	@rm -rf $(LOWEST_VENV)
 	@UV_PYTHON_DOWNLOADS=never $(UV) venv -q --python $(LOWEST_PYTHON) $(LOWEST_VENV)
-	@$(UV) pip install -q --python $(LOWEST_VENV)/bin/python --resolution lowest-direct -e ".[dev]"
+	@$(UV) pip install -q --link-mode copy --python $(LOWEST_VENV)/bin/python --resolution lowest-direct -e ".[dev]"
 	@failed=""; \
 	echo "==> ruff check . (lowest)"; $(LOWEST_VENV)/bin/ruff check . || failed="$$failed ruff"; \
 	echo "==> mypy $(TYPED_APPS) (lowest)"; \
