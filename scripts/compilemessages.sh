@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 if [[ -d locale ]] && find locale -name '*.po' -print -quit | grep -q .; then
     echo "==> compiling translations"
     .venv/bin/python manage.py compilemessages -v0 \
-        --ignore=.venv --ignore=staticfiles --ignore=media --ignore=artifacts --ignore=node_modules
+        --ignore='.venv*' --ignore=staticfiles --ignore=media --ignore=artifacts --ignore=node_modules
 else
     echo "==> no translation catalogues under locale/: skipping compilemessages"
 fi

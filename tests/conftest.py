@@ -1,7 +1,7 @@
 """Shared pytest fixtures.
 
-The reference hierarchy (3,212 units: GB/T 2260 with its supplement), the NBS size table and the programme years are loaded once per
-session into the test database; every test runs in a transaction on top of them.
+The reference hierarchy (3,212 units: GB/T 2260 with its supplement), the NBS size table and the programme years
+are loaded once per session into the test database; every test runs in a transaction on top of them.
 """
 
 from __future__ import annotations
