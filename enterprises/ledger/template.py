@@ -27,6 +27,14 @@ from .columns import (
 VALIDATED_ROWS = 20000
 
 
+def _list_validation(formula: str, column: str, last_row: int, *, title: str, error: str) -> DataValidation:
+    """A drop-down list on ``column`` from row 2 to ``last_row`` that refuses anything not in ``formula``."""
+    dv = DataValidation(type="list", formula1=formula, allow_blank=True, showErrorMessage=True, errorTitle=title,
+                        error=error)
+    dv.add(f"{column}2:{column}{last_row}")
+    return dv
+
+
 def build_workbook(
     *, year: int, approval_number: str = "", rows: Iterable[Sequence[Any]] = (), errors: Sequence[str] | None = None
 ) -> Workbook:
@@ -66,17 +74,9 @@ def build_workbook(
     for col, column in enumerate(COLUMNS, start=1):
         if not column.options:
             continue
-        letter = get_column_letter(col)
-        dv = DataValidation(
-            type="list",
-            formula1=f"={lists[tuple(column.options)]}",
-            allow_blank=True,
-            showErrorMessage=True,
-            errorTitle="输入有误",
-            error=f"“{column.header}”请从下拉列表中选择。",
-        )
-        dv.add(f"{letter}2:{letter}{last}")
-        data.data_validations.append(dv)
+        data.data_validations.append(_list_validation(
+            f"={lists[tuple(column.options)]}", get_column_letter(col), last,
+            title="输入有误", error=f"“{column.header}”请从下拉列表中选择。"))
 
     units = (
         OrgUnit.objects.filter(level=OrgUnitLevel.DISTRICT, is_active=True)
@@ -86,16 +86,9 @@ def build_workbook(
     )
     n_units = write_table(districts, ["区县代码", "名称", "全称"], units, widths=[12, 16, 36])
     district_col = get_column_letter(next(i for i, c in enumerate(COLUMNS, start=1) if c.key == "district"))
-    dv = DataValidation(
-        type="list",
-        formula1=f"='{DISTRICTS_SHEET}'!$A$2:$A${n_units + 1}",
-        allow_blank=True,
-        showErrorMessage=True,
-        errorTitle="区县代码有误",
-        error="请填写“区县代码”工作表中的6位县级行政区划代码。",
-    )
-    dv.add(f"{district_col}2:{district_col}{last}")
-    data.data_validations.append(dv)
+    data.data_validations.append(_list_validation(
+        f"='{DISTRICTS_SHEET}'!$A$2:$A${n_units + 1}", district_col, last,
+        title="区县代码有误", error="请填写“区县代码”工作表中的6位县级行政区划代码。"))
 
     intro = [
         "1. 每家企业每年度填一行；同一企业不得在一个文件中重复出现。再次上传同一企业会更新原记录。",
