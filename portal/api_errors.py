@@ -8,6 +8,8 @@ and an unhandled exception (logged by Django on ``django.request``, answered 500
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse
@@ -66,3 +68,35 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if not is_api_request(request):
         return defaults.server_error(request)
     return error_response(500, message=gettext("服务器内部错误，请稍后重试；问题持续时请联系技术支持。"))
+
+
+class ApiErrorsMiddleware:
+    """The same answers when Django does not call the handlers above: with ``DEBUG`` on (the embedded demo) it
+    answers an unknown URL, a bad request and an unhandled exception with its technical HTML pages. Under
+    ``/api/`` such a page is replaced by the handler's JSON answer; the exception was already logged by Django."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code < 400
+            or not is_api_request(request)
+            or not str(response.get("Content-Type", "")).startswith("text/html")
+        ):
+            return response
+        exception = getattr(request, "_api_exception", None)
+        if response.status_code == 404:
+            return page_not_found(request, exception or Exception())
+        if response.status_code == 403:
+            return permission_denied(request, exception or Exception())
+        if response.status_code == 400:
+            return bad_request(request, exception or Exception())
+        if response.status_code >= 500:
+            return server_error(request)
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        # Kept for __call__ (an oversized body is a 413 there too); Django goes on to log and answer it.
+        request._api_exception = exception  # type: ignore[attr-defined]

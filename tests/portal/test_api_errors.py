@@ -185,3 +185,31 @@ def test_read_operations_declare_errors_but_no_413(schema):
     responses = schema["paths"]["/api/enterprises/"]["get"]["responses"]
     assert {"400", "401", "403", "404", "429", "500"} <= set(responses)
     assert "413" not in responses and "415" not in responses
+
+
+# ---- the embedded demo (DEBUG on: Django's technical pages instead of the handlers) -------------------
+def test_with_debug_on_an_unknown_api_url_is_still_a_404_json_error(settings):
+    settings.DEBUG = True
+    assert_api_error(Client().get("/api/nope/"), 404, "not_found")
+    page = Client().get("/no-such-page/")
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
+
+
+def test_with_debug_on_an_oversized_body_is_still_a_413(settings):
+    settings.DEBUG = True
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+    body = json.dumps({"programme_year": 2024, "notes": "x" * (2 * 1024 * 1024)})
+    client = token_client(cb_user(), raise_request_exception=False)
+    assert_api_error(client.post(BATCH_URL, body, content_type="application/json"), 413, "too_large")
+
+
+def test_with_debug_on_an_unhandled_exception_is_still_a_500_json_error(settings, monkeypatch):
+    settings.DEBUG = True
+
+    def explode(self, request, *args, **kwargs):
+        raise RuntimeError("database password is hunter2")
+
+    monkeypatch.setattr(EnterpriseViewSet, "list", explode)
+    response = token_client(district_user(), raise_request_exception=False).get("/api/enterprises/")
+    assert_api_error(response, 500, "server_error")
+    assert b"hunter2" not in response.content
