@@ -13,9 +13,8 @@ from django.utils import timezone
 
 from portal.audit import audit_record
 from portal.models import AuditAction, User
-from reporting.jobs import Progress
+from reporting.jobs import Progress, job_output_table
 from reporting.models import Job
-from reporting.xlsx import new_workbook, workbook_file, write_table
 
 from .models import (
     AssistanceDimension,
@@ -68,19 +67,8 @@ def _labels(codes: str, choices: Any) -> str:
 def _write(
     job: Job, title: str, headers: list[str], rows: Iterable[list[Any]], total: int, progress: Progress
 ) -> dict[str, Any]:
-    def counted() -> Iterator[list[Any]]:
-        for done, row in enumerate(rows, start=1):
-            yield row
-            if done % 5000 == 0:
-                progress(done, total)
-
-    wb = new_workbook()
-    count = write_table(wb.create_sheet(title), headers, counted())
-    name = f"{title}-{timezone.localtime():%Y%m%d%H%M}.xlsx"
-    with workbook_file(wb) as content:
-        job.output.save(name, content, save=False)
-    Job.objects.filter(pk=job.pk).update(output=job.output.name)  # job_run re-reads the row before saving
-    progress(total, total)
+    count = job_output_table(job, progress, filename=f"{title}-{timezone.localtime():%Y%m%d%H%M}.xlsx",
+                             sheet=title, headers=headers, rows=rows, total=total, every=5000)
     return {"rows": count}
 
 

@@ -17,7 +17,7 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -27,6 +27,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from .models import Job, JobStatus
+from .xlsx import new_workbook, workbook_file, write_table
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +51,35 @@ def job_handler(kind: str) -> Callable[[Handler], Handler]:
         return func
 
     return register
+
+
+def job_output_table(
+    job: Job,
+    progress: Progress,
+    *,
+    filename: str,
+    sheet: str,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    total: int,
+    every: int = 1000,
+) -> int:
+    """Stream ``rows`` as one table into a write-only XLSX and store it as the job's output; report progress
+    every ``every`` rows and at the end. Returns the number of rows written."""
+
+    def counted() -> Iterator[Sequence[Any]]:
+        for done, row in enumerate(rows, start=1):
+            yield row
+            if done % every == 0:
+                progress(done, total)
+
+    wb = new_workbook()
+    count = write_table(wb.create_sheet(sheet), headers, counted())
+    with workbook_file(wb) as content:
+        job.output.save(filename, content, save=False)
+    Job.objects.filter(pk=job.pk).update(output=job.output.name)  # job_run re-reads the row before saving
+    progress(total, total)
+    return count
 
 
 def job_create(*, actor: Any, kind: str, title: str, params: dict[str, Any] | None = None) -> Job:

@@ -11,9 +11,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from reporting.jobs import Progress, job_handler
+from reporting.jobs import Progress, job_handler, job_output_table
 from reporting.models import Job
-from reporting.xlsx import new_workbook, workbook_file, write_table
 
 from .models import Question, QuestionnaireVersion
 from .selectors import responses_in_scope
@@ -93,17 +92,6 @@ def response_table(*, user: Any, year: int) -> tuple[list[str], Iterator[list[An
 def export_responses(job: Job, progress: Progress) -> dict[str, Any]:
     year = int(job.params["year"])
     headers, rows, total = response_table(user=job.created_by, year=year)
-
-    def counted() -> Iterator[list[Any]]:
-        for done, values in enumerate(rows, start=1):
-            if done % 500 == 0:
-                progress(done, total)
-            yield values
-
-    wb = new_workbook()
-    count = write_table(wb.create_sheet(f"{year}年度问卷"), headers, counted())
-    with workbook_file(wb) as content:
-        job.output.save(f"questionnaire-{year}-{timezone.localdate():%Y%m%d}.xlsx", content, save=False)
-    job.save(update_fields=["output"])
-    progress(total, total)
+    count = job_output_table(job, progress, filename=f"questionnaire-{year}-{timezone.localdate():%Y%m%d}.xlsx",
+                             sheet=f"{year}年度问卷", headers=headers, rows=rows, total=total, every=500)
     return {"rows": count}
