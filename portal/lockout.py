@@ -12,12 +12,14 @@ from typing import Any
 
 from axes.helpers import get_client_username, get_cool_off
 from axes.models import AccessAttempt
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 
+from .api_errors import is_api_request
+from .drf import error_response
 from .net import client_ip
 
 LOCKOUT_STATUS = 429
@@ -52,14 +54,12 @@ def lockout_response(
     until = locked_until(request, credentials)
     retry_after = max(1, math.ceil((until - timezone.now()).total_seconds())) if until else None
     message = lockout_message(until)
-    response: HttpResponse
-    if request.path.startswith("/api/"):
-        from .drf import error_body
-
-        response = JsonResponse(error_body("locked", message), status=LOCKOUT_STATUS)
-    else:
-        context = {"message": message, "locked_until": until}
-        response = render(request, "portal/locked_out.html", context, status=LOCKOUT_STATUS)
+    response = (
+        error_response(LOCKOUT_STATUS, "locked", message)
+        if is_api_request(request)
+        else render(request, "portal/locked_out.html", {"message": message, "locked_until": until},
+                    status=LOCKOUT_STATUS)
+    )
     if retry_after:
         response["Retry-After"] = str(retry_after)
     return response
