@@ -58,8 +58,9 @@ class ScopedAdminMixin:
                      source=ADMIN_SOURCE, changes=form_changes(form))
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
-        deleted = [(f.instance.pk, str(f.instance), type(f.instance)) for f in getattr(formset, "deleted_forms", [])
-                   if f.instance.pk is not None]
+        # Captured before the save: a deleted row has no primary key afterwards.
+        deleted: list[tuple[Any, str, dict[str, Any]]] = [
+            (f.instance.pk, str(f.instance), {}) for f in formset.deleted_forms if f.instance.pk is not None]
         super().save_formset(request, form, formset, change)  # type: ignore[misc]
         for obj in formset.new_objects:
             audit_record(actor=request.user, action=AuditAction.CREATE, obj=obj, source=ADMIN_SOURCE,
@@ -68,8 +69,8 @@ class ScopedAdminMixin:
             audit_record(actor=request.user, action=AuditAction.UPDATE, obj=obj, source=ADMIN_SOURCE,
                          changes={name: _audit_value(getattr(obj, name, None)) for name in fields
                                   if name not in SECRET_FIELDS})
-        for pk, text, model in deleted:
-            audit_bulk(actor=request.user, action=AuditAction.DELETE, model=model, entries=[(pk, text, {})],
+        if deleted:
+            audit_bulk(actor=request.user, action=AuditAction.DELETE, model=formset.model, entries=deleted,
                        source=ADMIN_SOURCE)
 
     def log_deletions(self, request: HttpRequest, queryset: Any) -> Any:

@@ -98,13 +98,14 @@ def divisions() -> list[Division]:
 def load_divisions() -> dict[str, int]:
     existing = {u.code: u for u in OrgUnit.objects.all()}
     withdrawn = withdrawn_codes()
+    hierarchy = divisions()
     created = updated = 0
     by_code: dict[str, OrgUnit] = dict(existing)
     # Walk level by level so that parents exist (with primary keys) before their children; new units of a
     # level are inserted in one bulk statement.
     for level in (OrgUnitLevel.COUNTRY, OrgUnitLevel.PROVINCE, OrgUnitLevel.CITY, OrgUnitLevel.DISTRICT):
         pending: list[OrgUnit] = []
-        for div in (d for d in divisions() if _depth(d) == level):
+        for div in (d for d in hierarchy if _depth(d) == level):
             parent = by_code.get(div.parent) if div.parent else None
             path = f"{parent.path if parent else ''}{div.code}/"
             full_name = div.name

@@ -94,3 +94,36 @@ def test_admin_import_is_audited_row_by_row():
                   .values_list("pk", flat=True))
     assert {int(e.object_id) for e in events} == created and len(created) == 2
     assert {e.actor for e in events} == {request.user}
+
+
+def test_admin_inline_rows_are_audited():
+    import datetime as dt
+
+    from programme.admin import PhaseInline
+    from programme.models import Phase, ProgrammeYear
+
+    year = ProgrammeYear.objects.get(year=2026)
+    phases = list(year.phases.order_by("pk"))
+    changed, removed = phases[0], phases[1]
+    request = RequestFactory().post("/admin/programme/programmeyear/")
+    request.user = hq_user()
+    formset_class = PhaseInline(ProgrammeYear, site).get_formset(request, year)
+    prefix = formset_class.get_default_prefix()
+    data = {f"{prefix}-TOTAL_FORMS": str(len(phases)), f"{prefix}-INITIAL_FORMS": str(len(phases)),
+            f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"}
+    for i, phase in enumerate(phases):
+        data.update({f"{prefix}-{i}-id": str(phase.pk), f"{prefix}-{i}-programme_year": str(year.pk),
+                     f"{prefix}-{i}-kind": phase.kind, f"{prefix}-{i}-starts_on": phase.starts_on.isoformat(),
+                     f"{prefix}-{i}-ends_on": phase.ends_on.isoformat()})
+    new_end = changed.ends_on + dt.timedelta(days=3)
+    data[f"{prefix}-0-ends_on"] = new_end.isoformat()
+    data[f"{prefix}-1-DELETE"] = "on"
+    formset = formset_class(data, instance=year, prefix=prefix)
+    assert formset.is_valid(), formset.errors
+    parent_form = type("ParentForm", (), {"instance": year})()
+    site._registry[ProgrammeYear].save_formset(request, parent_form, formset, change=True)
+    [update] = _events(Phase, changed.pk).filter(action="update")
+    assert update.changes == {"ends_on": str(new_end)}
+    [delete] = _events(Phase, removed.pk).filter(action="delete")
+    assert delete.object_repr == str(removed)
+    assert not Phase.objects.filter(pk=removed.pk).exists()
