@@ -267,13 +267,7 @@ def baseline(xlsx: Path, cb: object) -> tuple[float, int]:
     from import_export import fields, resources, widgets
 
     from enterprises.ledger.columns import COLUMNS, DIMENSION_CODES, MODE_CODES
-    from enterprises.models import (
-        CertificationScheme,
-        Enterprise,
-        Industry,
-        LedgerRecord,
-        MaturityLevel,
-    )
+    from enterprises.models import CertificationScheme, Enterprise, Industry, LedgerRecord, MaturityLevel
     from programme.models import OrgUnit
 
     labels = {

@@ -4,15 +4,8 @@ from django.contrib import admin
 
 from portal.admin import ScopedAdminMixin, ScopedImportExportMixin
 
-from .models import (
-    Enterprise,
-    EnterpriseDiscrepancy,
-    LedgerRecord,
-    LedgerUpload,
-    SizeThreshold,
-    TrainingRecord,
-)
-from .resources import EnterpriseResource
+from .models import Enterprise, EnterpriseDiscrepancy, LedgerRecord, LedgerUpload, SizeThreshold, TrainingRecord
+from .registry.resources import EnterpriseResource
 
 
 @admin.register(Enterprise)

@@ -1,6 +1,8 @@
 from rest_framework.routers import SimpleRouter
 
-from .api import EnterpriseViewSet, LedgerRecordViewSet, TrainingRecordViewSet
+from .ledger.api import LedgerRecordViewSet
+from .registry.api import EnterpriseViewSet
+from .training.api import TrainingRecordViewSet
 
 router = SimpleRouter()
 router.register("enterprises", EnterpriseViewSet, basename="api-enterprise")

@@ -14,7 +14,7 @@ from programme.models import CertificationBody, OrgUnit, OrgUnitLevel, Programme
 from programme.seed import ensure_user
 
 from .ledger.columns import DIMENSION_CODES, MODE_CODES
-from .ledger.validation import RECORD_FIELDS, content_hash
+from .ledger.rules import RECORD_FIELDS, content_hash
 from .models import (
     CertificationScheme,
     DiscrepancyField,
@@ -25,7 +25,7 @@ from .models import (
     MaturityLevel,
     TrainingRecord,
 )
-from .sizing import classify, load_thresholds
+from .registry.sizing import classify, load_thresholds
 
 CENT = Decimal("0.01")
 

@@ -35,13 +35,13 @@ def ledger_commit_job(job: Job, progress: Progress) -> dict[str, Any] | None:
 
 @job_handler("ledger_export")
 def ledger_export_job(job: Job, progress: Progress) -> dict[str, Any] | None:
-    from .exports import ledger_export
+    from .ledger.exports import ledger_export
 
     return ledger_export(job, progress)
 
 
 @job_handler("training_export")
 def training_export_job(job: Job, progress: Progress) -> dict[str, Any] | None:
-    from .exports import training_export
+    from .training.exports import training_export
 
     return training_export(job, progress)

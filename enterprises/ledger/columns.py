@@ -7,13 +7,7 @@ from dataclasses import dataclass
 
 from django.db import models
 
-from ..models import (
-    AssistanceDimension,
-    AssistanceMode,
-    CertificationScheme,
-    Industry,
-    MaturityLevel,
-)
+from ..models import AssistanceDimension, AssistanceMode, CertificationScheme, Industry, MaturityLevel
 
 YES = "是"
 NO = "否"

@@ -17,13 +17,13 @@ from django.utils.translation import gettext as _
 from programme.models import CertificationBody, DeadlineKind
 from programme.services import deadline_state
 
+from ..intake.files import UploadRejected, inspect_file
 from ..models import EnterpriseDiscrepancy, LedgerRecord, LedgerStagingRow, LedgerUpload, UploadStatus
 from .columns import COLUMNS
-from .files import UploadRejected, inspect_file
 from .reader import read_sheet
+from .rules import Issue, Parsed, RowParser, Staged
 from .store import StaleUpload, clear_staging, merge_staged, write_staging
 from .template import failed_rows_xlsx
-from .validation import Issue, Parsed, RowParser, Staged
 
 logger = logging.getLogger(__name__)
 

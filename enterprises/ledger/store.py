@@ -16,7 +16,7 @@ from django.db import connection
 from portal.models import AuditAction, AuditEvent
 
 from ..models import Enterprise, LedgerRecord, LedgerStagingRow
-from .validation import RECORD_FIELDS, STAGING_FIELDS, Staged
+from .rules import RECORD_FIELDS, STAGING_FIELDS, Staged
 
 STAGING = LedgerStagingRow._meta.db_table
 ENTERPRISE = Enterprise._meta.db_table

@@ -14,15 +14,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from programme.models import OrgUnit, OrgUnitLevel
 from reporting.xlsx import csv_bytes, header_cell, new_workbook, workbook_bytes, write_table, xlsx_cell, xlsx_row
 
-from .columns import (
-    COLUMNS,
-    DATA_SHEET,
-    DISTRICTS_SHEET,
-    ERROR_HEADER,
-    HEADERS,
-    INSTRUCTIONS_SHEET,
-    OPTIONS_SHEET,
-)
+from .columns import COLUMNS, DATA_SHEET, DISTRICTS_SHEET, ERROR_HEADER, HEADERS, INSTRUCTIONS_SHEET, OPTIONS_SHEET
 
 VALIDATED_ROWS = 20000
 

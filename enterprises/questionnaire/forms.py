@@ -6,9 +6,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from enterprises.uscc import validate_uscc
 from portal.widgets import renderer
 
+from ..registry.uscc import validate_uscc
 from .models import Question, QuestionKind, QuestionnaireVersion, Section
 
 

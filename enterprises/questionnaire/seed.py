@@ -19,11 +19,11 @@ from django.db import connection, models, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from enterprises.models import Enterprise, LedgerRecord
 from portal.models import User
 from portal.seeding import SeedContext, seeder
 from programme.models import CertificationBody, Deadline, DeadlineException, DeadlineKind, OrgUnit, ProgrammeYear
 
+from ..models import Enterprise, LedgerRecord
 from .models import ChangeMode, QuestionnaireVersion, Response, ResponseStatus
 from .services import questionnaire_defaults_load
 

@@ -62,12 +62,12 @@ from django.db.models import (
 )
 from django.db.models.functions import Substr
 
-from enterprises.models import Enterprise, LedgerRecord
 from portal.figures import Figures, cached_figures
 from portal.models import User
 from portal.roles import Role
 from programme.models import COUNTRY_CODE, OrgUnit, OrgUnitLevel
 
+from ..models import Enterprise, LedgerRecord
 from .models import (
     METRIC_COLUMNS,
     RESULT_COLUMNS,

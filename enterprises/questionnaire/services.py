@@ -18,7 +18,6 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
-from enterprises.models import Enterprise
 from portal.audit import audit_bulk, audit_history, audit_record
 from portal.figures import figures_changed
 from portal.models import AuditAction, User
@@ -28,6 +27,7 @@ from portal.services import user_create
 from programme.models import DeadlineKind, PhaseKind, ProgrammeYear
 from programme.services import deadline_state
 
+from ..models import Enterprise
 from . import selectors
 from .defaults import DEFAULT_INTRO, DEFAULT_QUESTIONS, DEFAULT_TITLE
 from .models import (

@@ -19,7 +19,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from enterprises.models import Enterprise
 from portal.audit import audit_history, audit_record
 from portal.listing import Counted, paginate
 from portal.models import AuditAction
@@ -30,6 +29,7 @@ from programme.models import OrgUnit
 from reporting.jobs import job_create
 from reporting.xlsx import new_workbook, workbook_bytes, write_table
 
+from ..models import Enterprise
 from . import selectors, services
 from .forms import ActivationForm, QuestionnaireForm, ReopenForm
 from .models import Measure, QuestionnaireVersion, Response

@@ -8,7 +8,7 @@ from django.contrib.admin.sites import site
 from django.test import RequestFactory
 
 from enterprises.models import Enterprise
-from enterprises.resources import EnterpriseResource
+from enterprises.registry.resources import EnterpriseResource
 from programme.models import CertificationBody
 from programme.resources import CertificationBodyResource
 from tests.factories import EnterpriseFactory, district_user, hq_user, valid_uscc

@@ -10,9 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from enterprises.ledger.files import UploadRejected, inspect_file
+from enterprises.intake.files import UploadRejected, inspect_file
+from enterprises.ledger.services import ledger_upload_commit, ledger_upload_create
 from enterprises.models import LedgerRecord, LedgerUpload, UploadStatus
-from enterprises.services import ledger_upload_commit, ledger_upload_create
 from reporting.models import Job
 from tests.enterprises.factories import csv_file_bytes, ledger_row, xlsx_bytes
 from tests.factories import cb_user

@@ -7,8 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from enterprises.ledger.services import ledger_upload_commit, ledger_upload_create
 from enterprises.models import LedgerRecord, LedgerUpload, TrainingRecord
-from enterprises.services import ledger_upload_commit, ledger_upload_create
 from reporting.models import Job
 from tests.enterprises.factories import ledger_row, xlsx_bytes
 from tests.factories import cb_user, district_user, enterprise_user, hq_user, province_user, valid_uscc

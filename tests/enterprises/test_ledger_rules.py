@@ -7,11 +7,11 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from enterprises.intake.files import UploadRejected
 from enterprises.ledger.columns import HEADERS
-from enterprises.ledger.files import UploadRejected
 from enterprises.ledger.pipeline import ensure_open
 from enterprises.ledger.reader import map_headers
-from enterprises.ledger.validation import RowParser
+from enterprises.ledger.rules import RowParser
 from enterprises.models import CertificationScheme, LedgerRecord, SizeClass
 from programme.models import Deadline, DeadlineException, DeadlineKind
 from tests.enterprises.factories import ledger_row

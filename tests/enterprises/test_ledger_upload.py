@@ -11,6 +11,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from enterprises.ledger.columns import ERROR_HEADER, HEADERS
+from enterprises.ledger.services import ledger_upload_commit, ledger_upload_create, ledger_upload_discard
 from enterprises.models import (
     DiscrepancyStatus,
     Enterprise,
@@ -20,7 +21,7 @@ from enterprises.models import (
     SizeClass,
     UploadStatus,
 )
-from enterprises.services import discrepancy_settle, ledger_upload_commit, ledger_upload_create, ledger_upload_discard
+from enterprises.registry.services import discrepancy_settle
 from portal.models import AuditEvent
 from reporting.models import Job
 from tests.enterprises.factories import csv_file_bytes, ledger_row, xlsx_bytes
@@ -261,7 +262,7 @@ def test_a_change_committed_while_a_file_is_validated_makes_its_commit_validate_
     file says."""
     from django.utils import timezone
 
-    from enterprises.ledger.validation import RowParser, content_hash, record_values
+    from enterprises.ledger.rules import RowParser, content_hash, record_values
 
     user = cb_user()
     rows = [ledger_row() for _ in range(2)]

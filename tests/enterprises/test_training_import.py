@@ -15,9 +15,9 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
-from enterprises.exports import training_export
 from enterprises.models import TrainingRecord
-from enterprises.training_import import DATA_SHEET, HEADERS, MAX_ROWS, training_upload
+from enterprises.training.exports import training_export
+from enterprises.training.pipeline import DATA_SHEET, HEADERS, MAX_ROWS, training_upload
 from portal.models import AuditEvent
 from programme.models import Deadline, DeadlineException, DeadlineKind
 from reporting.models import Job
@@ -54,7 +54,7 @@ def row(n: int = 1, **overrides: Any) -> dict[str, Any]:
 
 def xlsx_file(rows: list[dict[str, Any]], headers: list[str] | None = None) -> bytes:
     """Rows written into the downloaded template itself (the round trip a CB makes)."""
-    from enterprises.training_import import template_xlsx
+    from enterprises.training.pipeline import template_xlsx
 
     headers = headers or HEADERS
     wb = load_workbook(io.BytesIO(template_xlsx(year=YEAR)))
@@ -176,7 +176,7 @@ def test_every_rule_of_the_single_record_applies(training_open):
         row(7),
         row(7),  # a duplicate inside the file
     ]
-    from enterprises.training_import import BatchRejected
+    from enterprises.training.pipeline import BatchRejected
 
     with pytest.raises(BatchRejected) as caught:
         training_upload(actor=user, year=YEAR, uploaded_file=SimpleUploadedFile("t.xlsx", xlsx_file(rows)))

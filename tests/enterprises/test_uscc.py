@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from enterprises.uscc import registering_division, uscc_problem, validate_uscc
+from enterprises.registry.uscc import registering_division, uscc_problem, validate_uscc
 
 
 def test_valid_uscc_is_accepted():

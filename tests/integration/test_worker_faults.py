@@ -36,8 +36,8 @@ from django.utils import timezone
 from assessments import services as assessment_services
 from assessments.handlers import EVALUATION_RUN
 from assessments.models import Evaluation, EvaluationStatus, Report, UnitResult
+from enterprises.ledger.services import ledger_upload_commit, ledger_upload_create
 from enterprises.models import Enterprise, LedgerRecord, LedgerStagingRow, LedgerUpload, UploadStatus
-from enterprises.services import ledger_upload_commit, ledger_upload_create
 from portal.models import AuditEvent
 from programme.models import Deadline, DeadlineKind
 from reporting.jobs import job_create

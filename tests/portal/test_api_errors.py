@@ -13,7 +13,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from rest_framework.throttling import UserRateThrottle
 
-from enterprises.api import EnterpriseViewSet
+from enterprises.registry.api import EnterpriseViewSet
 from tests.factories import cb_user, district_user
 
 pytestmark = pytest.mark.django_db

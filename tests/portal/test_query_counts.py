@@ -175,7 +175,7 @@ def test_page_query_count_does_not_grow_with_rows(world, login, role, url):
 
 def test_ledger_pages_across_years_match_the_sorted_list(world):
     """The ledger list without a year filter is paged year by year: same records, same order."""
-    from enterprises.selectors import LedgerPages, ledger_list
+    from enterprises.ledger.selectors import LedgerPages, ledger_list
 
     world.grow(3)
     for year in (YEAR - 1, YEAR + 1):

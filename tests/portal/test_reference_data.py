@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from enterprises.models import Industry, SizeClass
-from enterprises.sizing import classify
+from enterprises.registry.sizing import classify
 from programme.models import OrgUnit, OrgUnitLevel, ProgrammeYear
 
 pytestmark = pytest.mark.django_db

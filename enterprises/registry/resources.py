@@ -12,7 +12,7 @@ from import_export import fields, resources, widgets
 
 from programme.models import OrgUnit, OrgUnitLevel
 
-from .models import Enterprise
+from ..models import Enterprise
 from .sizing import classify, load_thresholds
 
 

@@ -21,16 +21,9 @@ from django.utils.translation import gettext as _
 
 from programme.models import CertificationBody, OrgUnit, OrgUnitLevel
 
-from ..models import (
-    CertificationScheme,
-    Enterprise,
-    Industry,
-    LedgerRecord,
-    MaturityLevel,
-    SizeClass,
-)
-from ..sizing import load_thresholds
-from ..uscc import normalise_uscc, uscc_problem
+from ..models import CertificationScheme, Enterprise, Industry, LedgerRecord, MaturityLevel, SizeClass
+from ..registry.sizing import load_thresholds
+from ..registry.uscc import normalise_uscc, uscc_problem
 from .columns import COLUMNS, DIMENSION_CODES, MODE_CODES
 
 # The record's content, in this order, everywhere (staging rows, hashes, merges).

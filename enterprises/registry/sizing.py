@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .models import SizeClass, SizeThreshold
+from ..models import SizeClass, SizeThreshold
 
 _ORDER = (SizeClass.LARGE, SizeClass.MEDIUM, SizeClass.SMALL)
 

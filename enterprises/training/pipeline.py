@@ -32,11 +32,11 @@ from portal.models import AuditAction
 from programme.models import CertificationBody, OrgUnit, OrgUnitLevel
 from reporting.xlsx import csv_bytes, new_workbook, workbook_bytes, write_table, xlsx_cell
 
-from .forms import year_choices
-from .ledger.files import UploadRejected, check_size, inspect_file
-from .ledger.reader import _norm, open_table
-from .models import TrainingDelivery, TrainingRecord
-from .services import _require_cb, _year, ensure_training_open, training_date_problem
+from ..intake.common import programme_year_of, require_cb, year_choices
+from ..intake.files import UploadRejected, check_size, inspect_file
+from ..intake.reader import norm_header, open_table
+from ..models import TrainingDelivery, TrainingRecord
+from .services import ensure_training_open, training_date_problem
 
 MAX_ROWS = 2000
 # 2,000 rows of training records are well under 1 MB; files are read inside the request, so keep them small.
@@ -166,13 +166,13 @@ def template_csv() -> bytes:
 
 
 # ---- reading a file -------------------------------------------------------------------------------
-_WANTED = {_norm(h): key for key, h in [*((c.key, c.header) for c in COLUMNS), *OPTIONAL.items()]}
+_WANTED = {norm_header(h): key for key, h in [*((c.key, c.header) for c in COLUMNS), *OPTIONAL.items()]}
 
 
 def _positions(headers: Sequence[Any]) -> dict[str, int]:
     positions: dict[str, int] = {}
     for index, header in enumerate(headers):
-        key = _WANTED.get(_norm(header))
+        key = _WANTED.get(norm_header(header))
         if key is not None and key not in positions:
             positions[key] = index
     missing = [c.header for c in COLUMNS if c.key not in positions]
@@ -265,10 +265,10 @@ def _delivery_labels() -> list[str]:
 
 
 def _delivery(value: Any) -> str:
-    accepted = {_norm(str(label)): code for code, label in TrainingDelivery.choices}
-    accepted.update(zip(map(_norm, _delivery_labels()), TrainingDelivery.values, strict=True))
+    accepted = {norm_header(str(label)): code for code, label in TrainingDelivery.choices}
+    accepted.update(zip(map(norm_header, _delivery_labels()), TrainingDelivery.values, strict=True))
     accepted.update({code: code for code in TrainingDelivery.values})
-    code = accepted.get(_norm(_text(value)).lower())
+    code = accepted.get(norm_header(_text(value)).lower())
     if code is None:
         labels = "、".join(_delivery_labels())
         raise ValueError(_("“%(v)s”不是有效的形式，请填写%(labels)s。") % {"v": _text(value), "labels": labels})
@@ -353,8 +353,8 @@ def training_batch_create(
 ) -> list[TrainingRecord]:
     """Store every row or none. ``rows`` are (row number, values by field name); raise
     :class:`BatchRejected` with every failure, ``PermissionDenied`` for a non-CB or a locked year."""
-    cb = _require_cb(actor)
-    programme_year = _year(year)
+    cb = require_cb(actor)
+    programme_year = programme_year_of(year)
     if not rows:
         raise ValidationError({"records": _("请至少提交一条记录。")})
     if len(rows) > MAX_ROWS:
@@ -423,7 +423,7 @@ def training_batch_create(
 
 def training_upload(*, actor: Any, year: int, uploaded_file: UploadedFile) -> list[TrainingRecord]:
     """The upload page: read the file (``UploadRejected`` for the file as a whole) and store all rows."""
-    _require_cb(actor)
+    require_cb(actor)
     return training_batch_create(actor=actor, year=year, rows=read_upload(uploaded_file), source="upload")
 
 

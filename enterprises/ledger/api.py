@@ -1,14 +1,11 @@
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import exceptions, serializers, status
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,46 +13,17 @@ from rest_framework.response import Response
 from portal.api import ScopedReadOnlyViewSet
 from portal.roles import Role
 
-from .models import (
+from ..intake.api import BoundedDateTimeField, YearDistrictQuerySerializer
+from ..models import (
     AssistanceDimension,
     AssistanceMode,
     CertificationScheme,
-    Enterprise,
     Industry,
     LedgerRecord,
     MaturityLevel,
-    TrainingDelivery,
-    TrainingRecord,
 )
-from .selectors import ledger_list, training_list
+from .selectors import ledger_list
 from .services import API_BATCH_MAX, ledger_batch_submit
-from .training_import import FIELDS as TRAINING_FIELDS
-from .training_import import MAX_ROWS as TRAINING_BATCH_MAX
-from .training_import import BatchRejected, training_batch_create
-
-
-class EnterpriseSerializer(serializers.ModelSerializer):
-    district_code = serializers.CharField(source="district.code", read_only=True)
-
-    class Meta:
-        model = Enterprise
-        fields = ["id", "uscc", "name", "district_code", "industry", "employees", "revenue", "size_class"]
-
-
-class EnterpriseViewSet(ScopedReadOnlyViewSet):
-    """Enterprises in the caller's scope; filter with ``district`` (a code anywhere above) and ``q``."""
-
-    queryset = Enterprise.objects.select_related("district").order_by("uscc")
-    serializer_class = EnterpriseSerializer
-
-    def get_queryset(self):  # type: ignore[no-untyped-def]
-        qs = super().get_queryset()
-        params = self.request.query_params
-        if district := params.get("district"):
-            qs = qs.filter(district__path__contains=f"{district}/")
-        if q := params.get("q"):
-            qs = qs.filter(name__icontains=q) | qs.filter(uscc__startswith=q.upper())
-        return qs
 
 
 class LedgerRecordOutputSerializer(serializers.ModelSerializer):
@@ -190,27 +158,6 @@ _LIST_PARAMS = [
 ]
 
 
-class BoundedDateTimeField(serializers.DateTimeField):
-    """A datetime filter that answers a 400 (not a 500) for dates the server cannot represent, e.g. year 1."""
-
-    def to_internal_value(self, value: Any) -> dt.datetime:
-        try:
-            parsed = super().to_internal_value(value)
-            # PostgreSQL accepts offsets up to ±15:59; compare in UTC, whatever offset the caller sent.
-            return parsed.astimezone(dt.UTC)
-        except OverflowError as exc:
-            raise serializers.ValidationError(_("日期超出可用范围，请填写2000年至2100年之间的时间。")) from exc
-
-
-class YearDistrictQuerySerializer(serializers.Serializer):
-    """List filters, checked before they reach the database: a bad value is a 400 naming the parameter."""
-
-    programme_year = serializers.IntegerField(required=False, min_value=2020, max_value=2100)
-    district = serializers.RegexField(
-        r"^\d{6}$", required=False, error_messages={"invalid": _("区划代码应为6位数字。")}
-    )
-
-
 class LedgerListQuerySerializer(YearDistrictQuerySerializer):
     uscc = serializers.CharField(required=False, max_length=18, trim_whitespace=True)
     certified = serializers.BooleanField(required=False, allow_null=True, default=None)
@@ -263,123 +210,3 @@ class LedgerRecordViewSet(ScopedReadOnlyViewSet):
         records = data.validated_data["records"]
         result = ledger_batch_submit(actor=request.user, year=data.validated_data["programme_year"], records=records)
         return Response(LedgerBatchOutputSerializer(result).data, status=status.HTTP_200_OK)
-
-
-# ---- training records (培训台账) -------------------------------------------------------------------
-class TrainingRecordOutputSerializer(serializers.ModelSerializer):
-    programme_year = serializers.IntegerField(source="programme_year_id")
-    certification_body = serializers.CharField(source="certification_body.approval_number")
-    district_code = serializers.CharField(source="district.code")
-
-    class Meta:
-        model = TrainingRecord
-        fields = [
-            "id",
-            "programme_year",
-            "certification_body",
-            "held_on",
-            "organiser",
-            "topic",
-            "delivery",
-            "district_code",
-            "enterprise_count",
-            "person_count",
-            "source",
-            "updated_at",
-        ]
-
-
-class TrainingRecordInputSerializer(serializers.Serializer):
-    """One training record (documentation only: the records are checked by the same rules as the upload)."""
-
-    held_on = serializers.DateField(help_text="培训日期 YYYY-MM-DD，须在行动年度内")
-    organiser = serializers.CharField(max_length=128, help_text="主办单位")
-    topic = serializers.CharField(max_length=200, help_text="培训主题；同一日期、区县、主题只能有一条")
-    delivery = serializers.ChoiceField(choices=TrainingDelivery.choices, help_text="形式：代码或中文名称")
-    district_code = serializers.CharField(max_length=6, help_text="6位县级行政区划代码")
-    enterprise_count = serializers.IntegerField(min_value=0, help_text="参训企业（家）")
-    person_count = serializers.IntegerField(min_value=0, help_text="参训人次，不少于参训企业数")
-
-
-class TrainingBatchInputSerializer(serializers.Serializer):
-    programme_year = serializers.IntegerField(help_text="行动年度，如 2024")
-    records = serializers.ListField(child=serializers.DictField(), min_length=1, max_length=TRAINING_BATCH_MAX)
-
-
-class TrainingBatchRequestSerializer(serializers.Serializer):
-    programme_year = serializers.IntegerField(help_text="行动年度，如 2024")
-    records = TrainingRecordInputSerializer(many=True)
-
-
-class TrainingBatchOutputSerializer(serializers.Serializer):
-    created = serializers.IntegerField(help_text="新增记录数")
-    ids = serializers.ListField(child=serializers.IntegerField(), help_text="新增记录的 id，与 records 顺序一致")
-
-
-class TrainingRecordViewSet(ScopedReadOnlyViewSet):
-    """培训台账. A CB reads only its own records; unit staff read their area's; HQ all."""
-
-    queryset = TrainingRecord.objects.all()
-    serializer_class = TrainingRecordOutputSerializer
-
-    def get_queryset(self):  # type: ignore[no-untyped-def]
-        if self.action != "list":
-            return training_list(user=self.request.user)
-        query = YearDistrictQuerySerializer(data=self.request.query_params)
-        query.is_valid(raise_exception=True)
-        params = query.validated_data
-        return training_list(
-            user=self.request.user, year=params.get("programme_year"), district=params.get("district", "")
-        )
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("programme_year", OpenApiTypes.INT, description="年度"),
-            OpenApiParameter("district", OpenApiTypes.STR, description="区划代码（含下级）"),
-        ],
-        summary="列出可见的培训台账记录（分页）",
-    )
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
-
-    @extend_schema(
-        summary=f"批量报送培训台账（每批最多{TRAINING_BATCH_MAX}条，全部成功或全部不保存）",
-        description=(
-            "每条记录按与单条录入、Excel上传相同的规则校验，并受本年度培训台账截止时间约束。"
-            "任何一条有误则不保存任何记录，返回 400，error.fields.records 按记录位置（从0开始）"
-            "列出每条的错误字段和说明；年度已截止或非认证机构用户返回 403。"
-        ),
-        request=TrainingBatchRequestSerializer,
-        responses={201: TrainingBatchOutputSerializer},
-    )
-    @action(detail=False, methods=["post"], url_path="batch")
-    def batch(self, request: Request) -> Response:
-        if getattr(request.user, "role", None) != Role.CB:
-            raise PermissionDenied(gettext("只有认证机构用户可以报送培训台账。"))
-        data = TrainingBatchInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        records = data.validated_data["records"]
-        unknown = {
-            str(index): {key: [gettext("不支持的字段，请删除。")] for key in record if key not in TRAINING_FIELDS}
-            for index, record in enumerate(records)
-            if set(record) - set(TRAINING_FIELDS)
-        }
-        if unknown:
-            raise exceptions.ValidationError({"records": unknown})
-        try:
-            created = training_batch_create(
-                actor=request.user,
-                year=data.validated_data["programme_year"],
-                rows=list(enumerate(records)),
-                source="api",
-            )
-        except BatchRejected as exc:
-            by_record: dict[str, dict[str, list[str]]] = {}
-            for error in exc.errors:
-                key = "batch" if error.row < 0 else str(error.row)  # -1: the batch as a whole
-                by_record.setdefault(key, {}).setdefault(error.field or "non_field_errors", []).append(
-                    error.message
-                )
-            raise exceptions.ValidationError({"records": by_record}) from exc
-        body = {"created": len(created), "ids": [r.pk for r in created]}
-        return Response(TrainingBatchOutputSerializer(body).data, status=status.HTTP_201_CREATED)

@@ -5,36 +5,8 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from .models import (
-    Enterprise,
-    EnterpriseDiscrepancy,
-    LedgerRecord,
-    LedgerUpload,
-    TrainingRecord,
-)
-
-
-def enterprise_list(
-    *, user: Any, district: str = "", q: str = "", size_class: str = "", industry: str = ""
-) -> QuerySet[Enterprise]:
-    qs = Enterprise.objects.visible_to(user).select_related("district")
-    if district:
-        qs = qs.filter(district__path__contains=f"{district}/")
-    if q:
-        qs = qs.filter(Q(name__contains=q) | Q(uscc__startswith=q.upper()))
-    if size_class:
-        qs = qs.filter(size_class=size_class)
-    if industry:
-        qs = qs.filter(industry=industry)
-    return qs.order_by("uscc")
-
-
-def _year_id(year: int | str) -> int:
-    """A year from a query string; one that is not a number matches nothing (year 0 does not exist)."""
-    try:
-        return int(year)
-    except (TypeError, ValueError):
-        return 0
+from ..intake.common import year_id
+from ..models import LedgerRecord, LedgerUpload
 
 
 def ledger_list(
@@ -52,7 +24,7 @@ def ledger_list(
     """Ledger records the user may see (a CB its own; unit staff their area, any CB; HQ all), filtered."""
     qs = LedgerRecord.objects.visible_to(user).select_related("enterprise__district", "certification_body")
     if year:
-        qs = qs.filter(programme_year_id=_year_id(year))
+        qs = qs.filter(programme_year_id=year_id(year))
     if q:
         qs = qs.filter(
             Q(reported_name__contains=q)
@@ -127,25 +99,3 @@ class LedgerPages:
 
 def upload_list(*, user: Any) -> QuerySet[LedgerUpload]:
     return LedgerUpload.objects.visible_to(user).select_related("uploaded_by", "certification_body")
-
-
-def discrepancy_list(*, user: Any, status: str = "open") -> QuerySet[EnterpriseDiscrepancy]:
-    qs = EnterpriseDiscrepancy.objects.visible_to(user).select_related(
-        "enterprise__district", "reported_by", "settled_by"
-    )
-    if status:
-        qs = qs.filter(status=status)
-    return qs
-
-
-def training_list(
-    *, user: Any, year: int | str | None = None, district: str = "", q: str = ""
-) -> QuerySet[TrainingRecord]:
-    qs = TrainingRecord.objects.visible_to(user).select_related("district", "certification_body")
-    if year:
-        qs = qs.filter(programme_year_id=_year_id(year))
-    if district:
-        qs = qs.filter(district__path__contains=f"{district.strip()}/")
-    if q:
-        qs = qs.filter(topic__contains=q)
-    return qs.order_by("-held_on", "pk")

@@ -1,30 +1,18 @@
-"""XLSX exports of ledger and training records, run as jobs (a national export has 300,000 rows).
-
-Records are read in chunks and streamed into a write-only workbook on disk (``reporting.xlsx``), whose text
-cells are string-typed, so a value a CB typed can never become a formula in someone else's Excel.
-"""
-
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from django.utils import timezone
 
 from portal.audit import audit_record
 from portal.models import AuditAction, User
-from reporting.jobs import Progress, job_output_table
+from reporting.jobs import Progress
 from reporting.models import Job
 
-from .models import (
-    AssistanceDimension,
-    AssistanceMode,
-    CertificationScheme,
-    Industry,
-    MaturityLevel,
-    SizeClass,
-)
-from .selectors import ledger_list, training_list
+from ..intake.common import labels, write_export
+from ..models import AssistanceDimension, AssistanceMode, CertificationScheme, Industry, MaturityLevel, SizeClass
+from .selectors import ledger_list
 
 LEDGER_HEADERS = [
     "年度",
@@ -59,19 +47,6 @@ LEDGER_HEADERS = [
 ]
 
 
-def _labels(codes: str, choices: Any) -> str:
-    names = dict(choices.choices)
-    return "、".join(str(names.get(c, c)) for c in codes.split(",") if c)
-
-
-def _write(
-    job: Job, title: str, headers: list[str], rows: Iterable[list[Any]], total: int, progress: Progress
-) -> dict[str, Any]:
-    count = job_output_table(job, progress, filename=f"{title}-{timezone.localtime():%Y%m%d%H%M}.xlsx",
-                             sheet=title, headers=headers, rows=rows, total=total, every=5000)
-    return {"rows": count}
-
-
 def ledger_export(job: Job, progress: Progress) -> dict[str, Any]:
     user = User.objects.get(pk=job.created_by_id)
     params = job.params.get("filters", {})
@@ -94,8 +69,8 @@ def ledger_export(job: Job, progress: Progress) -> dict[str, Any]:
                 r.reported_employees,
                 r.reported_revenue,
                 str(sizes.get(r.reported_size_class, "")),
-                _labels(r.dimensions, AssistanceDimension),
-                _labels(r.modes, AssistanceMode),
+                labels(r.dimensions, AssistanceDimension),
+                labels(r.modes, AssistanceMode),
                 r.start_date,
                 r.end_date,
                 r.experts_count,
@@ -114,57 +89,12 @@ def ledger_export(job: Job, progress: Progress) -> dict[str, Any]:
                 timezone.localtime(r.updated_at).strftime("%Y-%m-%d %H:%M"),
             ]
 
-    result = _write(job, "帮扶台账", LEDGER_HEADERS, rows(), total, progress)
+    result = write_export(job, "帮扶台账", LEDGER_HEADERS, rows(), total, progress)
     audit_record(
         actor=user,
         action=AuditAction.EXPORT,
         obj=job,
         source="web",
         changes={"what": "ledger", "filters": params, "rows": result["rows"]},
-    )
-    return result
-
-
-def training_export(job: Job, progress: Progress) -> dict[str, Any]:
-    user = User.objects.get(pk=job.created_by_id)
-    params = job.params.get("filters", {})
-    qs = training_list(user=user, **params)
-    total = qs.count()
-    rows = (
-        [
-            r.programme_year_id,
-            r.certification_body.approval_number,
-            r.certification_body.name,
-            r.held_on,
-            r.organiser,
-            r.topic,
-            r.get_delivery_display(),
-            r.district.code,
-            r.district.full_name,
-            r.enterprise_count,
-            r.person_count,
-        ]
-        for r in qs.iterator(chunk_size=5000)
-    )
-    headers = [
-        "年度",
-        "认证机构批准号",
-        "认证机构",
-        "培训日期",
-        "主办单位",
-        "培训主题",
-        "形式",
-        "区县代码",
-        "区县",
-        "参训企业（家）",
-        "参训人次",
-    ]
-    result = _write(job, "培训台账", headers, rows, total, progress)
-    audit_record(
-        actor=user,
-        action=AuditAction.EXPORT,
-        obj=job,
-        source="web",
-        changes={"what": "training", "filters": params, "rows": result["rows"]},
     )
     return result

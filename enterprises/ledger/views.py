@@ -20,82 +20,18 @@ from portal.scoping import get_visible_or_404
 from programme.models import OrgUnit, OrgUnitLevel, ProgrammeYear
 from reporting.jobs import job_create
 
-from .forms import LedgerUploadForm, SettleForm, TrainingRecordForm
-from .ledger.template import template_csv, template_xlsx
-from .models import (
+from ..intake.common import XLSX, cb_only, user_message
+from ..models import (
     AssistanceDimension,
     AssistanceMode,
-    DiscrepancyStatus,
-    Enterprise,
-    EnterpriseDiscrepancy,
-    Industry,
     LedgerRecord,
     LedgerUpload,
-    SizeClass,
     UploadStatus,
 )
-from .selectors import LedgerPages, discrepancy_list, enterprise_list, ledger_list, training_list, upload_list
-from .services import (
-    discrepancy_settle,
-    ledger_record_delete,
-    ledger_upload_commit,
-    ledger_upload_create,
-    ledger_upload_discard,
-    training_record_create,
-)
-from .training_import import (
-    MAX_ROWS,
-    BatchRejected,
-    TrainingUploadForm,
-    UploadRejected,
-    training_upload,
-)
-from .training_import import template_csv as training_template_csv
-from .training_import import template_xlsx as training_template_xlsx
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _message(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return "；".join(exc.messages)
-    return str(exc) or _("没有权限进行此操作。")
-
-
-@login_required
-def enterprise_list_view(request: HttpRequest) -> HttpResponse:
-    params = request.GET
-    qs = enterprise_list(
-        user=request.user,
-        district=params.get("district", "").strip(),
-        q=params.get("q", "").strip(),
-        size_class=params.get("size_class", ""),
-        industry=params.get("industry", ""),
-    )
-    return render(
-        request,
-        "enterprises/enterprise_list.html",
-        {
-            **paginate(request, qs),
-            "params": params,
-            "size_classes": SizeClass.choices,
-            "industries": Industry.choices,
-        },
-    )
-
-
-@login_required
-def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    enterprise = get_visible_or_404(Enterprise.objects.select_related("district"), request.user, pk=pk)
-    return render(
-        request,
-        "enterprises/enterprise_detail.html",
-        {
-            "enterprise": enterprise,
-            "history": audit_history(obj=enterprise)[:50] if request.user.is_unit_staff else [],  # type: ignore[union-attr]
-        },
-    )
-
+from .forms import LedgerUploadForm
+from .selectors import LedgerPages, ledger_list, upload_list
+from .services import ledger_record_delete, ledger_upload_commit, ledger_upload_create, ledger_upload_discard
+from .template import template_csv, template_xlsx
 
 # ---- ledger records ------------------------------------------------------------------------------
 LEDGER_FILTERS = ("year", "q", "district", "cb", "certified", "dimension", "mode")
@@ -170,7 +106,7 @@ def ledger_delete(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         ledger_record_delete(actor=request.user, record=record)
     except (PermissionDenied, ValidationError) as exc:
-        messages.error(request, _message(exc))
+        messages.error(request, user_message(exc))
         return redirect("enterprises:ledger_detail", pk=pk)
     messages.success(request, _("台账记录已删除。"))
     return redirect("enterprises:ledger_list")
@@ -204,11 +140,6 @@ def _template_xlsx(year: int, approval_number: str, districts_digest: str) -> by
     return template_xlsx(year=year, approval_number=approval_number)
 
 
-def _require_cb(request: HttpRequest) -> None:
-    if request.user.role != Role.CB:  # type: ignore[union-attr]
-        raise Http404
-
-
 @login_required
 def upload_list_view(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -220,14 +151,14 @@ def upload_list_view(request: HttpRequest) -> HttpResponse:
         initial={"year": ProgrammeYear.objects.order_by("-year").values_list("year", flat=True).first()},
     )
     if request.method == "POST":
-        _require_cb(request)
+        cb_only(request)
         if form.is_valid():
             try:
                 upload = ledger_upload_create(
                     actor=user, year=form.cleaned_data["year"], uploaded_file=form.cleaned_data["file"]
                 )
             except (ValidationError, PermissionDenied) as exc:
-                form.add_error("file", _message(exc))
+                form.add_error("file", user_message(exc))
             else:
                 return redirect("enterprises:upload_detail", pk=upload.pk)
     return render(
@@ -293,7 +224,7 @@ def upload_commit(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         ledger_upload_commit(actor=request.user, upload=upload)
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, _message(exc))
+        messages.error(request, user_message(exc))
     return redirect("enterprises:upload_detail", pk=pk)
 
 
@@ -304,7 +235,7 @@ def upload_discard(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         ledger_upload_discard(actor=request.user, upload=upload)
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, _message(exc))
+        messages.error(request, user_message(exc))
     else:
         messages.success(request, _("已放弃本次上传，没有写入任何记录。"))
     return redirect("enterprises:upload_detail", pk=pk)
@@ -317,132 +248,4 @@ def upload_failed_rows(request: HttpRequest, pk: int) -> FileResponse:
         raise Http404
     return FileResponse(
         upload.failed_file.open("rb"), as_attachment=True, filename=f"failed-rows-{upload.pk}.xlsx", content_type=XLSX
-    )
-
-
-# ---- discrepancies -------------------------------------------------------------------------------
-@login_required
-def discrepancy_list_view(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    if user.role not in {Role.HQ, Role.PROVINCE, Role.DISTRICT} and not user.is_superuser:  # type: ignore[union-attr,operator]
-        raise Http404
-    status = request.GET.get("status", DiscrepancyStatus.OPEN)
-    qs = discrepancy_list(user=user, status=status if status in DiscrepancyStatus.values else "")
-    return render(
-        request,
-        "enterprises/discrepancy_list.html",
-        {
-            **paginate(request, qs),
-            "status": status,
-            "statuses": DiscrepancyStatus.choices,
-            "can_settle": user.role in {Role.PROVINCE, Role.DISTRICT},  # type: ignore[union-attr,operator]
-            "form": SettleForm(),
-        },
-    )
-
-
-@login_required
-@require_POST
-def discrepancy_settle_view(request: HttpRequest, pk: int) -> HttpResponse:
-    item = get_visible_or_404(EnterpriseDiscrepancy.objects.all(), request.user, pk=pk)
-    form = SettleForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("请选择处理方式。"))
-    else:
-        try:
-            discrepancy_settle(
-                actor=request.user,
-                discrepancy=item,
-                accept=form.cleaned_data["decision"] == "accept",
-                note=form.cleaned_data["note"],
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, _message(exc))
-        else:
-            messages.success(request, _("已处理。"))
-    return redirect("enterprises:discrepancy_list")
-
-
-# ---- training records ----------------------------------------------------------------------------
-@login_required
-def training_list_view(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    if user.role not in {Role.HQ, Role.PROVINCE, Role.DISTRICT, Role.CB} and not user.is_superuser:  # type: ignore[union-attr,operator]
-        raise Http404
-    filters = {k: request.GET.get(k, "").strip() for k in ("year", "district", "q")}
-    filters = {k: v for k, v in filters.items() if v and (k != "year" or v.isdigit())}
-    if request.GET.get("export") == "xlsx":
-        job = job_create(actor=user, kind="training_export", title=_("培训台账导出"), params={"filters": filters})
-        return redirect("reporting:job_detail", pk=job.pk)
-    return render(
-        request,
-        "enterprises/training_list.html",
-        {
-            **paginate(request, training_list(user=user, **filters)),
-            "params": request.GET,
-            "is_cb": user.role == Role.CB,  # type: ignore[union-attr]
-        },
-    )
-
-
-@login_required
-def training_create(request: HttpRequest) -> HttpResponse:
-    _require_cb(request)
-    form = TrainingRecordForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            training_record_create(actor=request.user, **form.service_fields())
-        except PermissionDenied as exc:  # the year's training deadline has passed
-            form.add_error(None, str(exc))
-        except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errs in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errs)
-            else:
-                form.add_error(None, exc)
-        else:
-            messages.success(request, _("培训记录已保存。"))
-            return redirect("enterprises:training_list")
-    return render(request, "enterprises/training_form.html", {"form": form})
-
-
-@login_required
-def training_template_download(request: HttpRequest, year: int, fmt: str) -> HttpResponse:
-    if not ProgrammeYear.objects.filter(pk=year).exists() or fmt not in {"xlsx", "csv"}:
-        raise Http404
-    if fmt == "csv":
-        response = HttpResponse(training_template_csv(), content_type="text/csv; charset=utf-8")
-    else:
-        approval = getattr(request.user.certification_body, "approval_number", "")  # type: ignore[union-attr]
-        response = HttpResponse(training_template_xlsx(year=year, approval_number=approval), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="training-template-{year}.{fmt}"'
-    return response
-
-
-@login_required
-def training_upload_view(request: HttpRequest) -> HttpResponse:
-    """Upload a whole training sheet: every row is stored, or none and the page lists each failure."""
-    _require_cb(request)
-    form = TrainingUploadForm(request.POST or None, request.FILES or None)
-    failures = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            records = training_upload(
-                actor=request.user, year=form.cleaned_data["year"], uploaded_file=form.cleaned_data["file"]
-            )
-        except BatchRejected as exc:
-            failures = exc.errors
-            form.add_error(None, str(exc))
-        except (UploadRejected, PermissionDenied) as exc:
-            form.add_error("file", str(exc))
-        except ValidationError as exc:
-            form.add_error(None, _message(exc))
-        else:
-            messages.success(request, _("已导入%(n)d条培训记录。") % {"n": len(records)})
-            return redirect("enterprises:training_list")
-    years = [value for value, _label in form.fields["year"].choices][:3]  # type: ignore[attr-defined]
-    return render(
-        request,
-        "enterprises/training_upload.html",
-        {"form": form, "failures": failures, "template_years": years, "max_rows": MAX_ROWS},
     )

@@ -1,5 +1,3 @@
-"""Writes of the enterprises app: ledger uploads and API batches, ledger records, discrepancies, training."""
-
 from __future__ import annotations
 
 import hashlib
@@ -15,56 +13,29 @@ from django.utils.translation import gettext as _
 
 from portal.audit import audit_record
 from portal.models import AuditAction
-from portal.roles import Role
-from programme.models import CertificationBody, DeadlineKind, OrgUnit, ProgrammeYear
-from programme.services import deadline_state
+from programme.models import CertificationBody
 from reporting.jobs import job_create
-from reporting.models import Job, JobStatus
+from reporting.models import JobStatus
 
-from .ledger.files import UploadRejected, check_size, inspect_file
-from .ledger.pipeline import (
-    API_FIELD_OF_HEADER,
-    api_rows,
-    ensure_open,
-    merge_staged,
-    record_discrepancies,
-    validate_rows,
-)
-from .ledger.store import StaleUpload, clear_staging
-from .ledger.validation import RowParser
-from .models import (
-    DiscrepancyField,
-    DiscrepancyStatus,
-    Enterprise,
-    EnterpriseDiscrepancy,
+from ..intake.common import close_job, programme_year_of, require_cb
+from ..intake.files import UploadRejected, check_size, inspect_file
+from ..models import (
     LedgerRecord,
     LedgerUpload,
-    TrainingRecord,
     UploadStatus,
 )
-from .sizing import classify
+from .pipeline import API_FIELD_OF_HEADER, api_rows, ensure_open, merge_staged, record_discrepancies, validate_rows
+from .rules import RowParser
+from .store import StaleUpload, clear_staging
 
 API_BATCH_MAX = 5000
-
-
-def _require_cb(actor: Any) -> CertificationBody:
-    if getattr(actor, "role", None) != Role.CB or actor.certification_body_id is None:
-        raise PermissionDenied(_("只有认证机构用户可以报送帮扶台账。"))
-    return actor.certification_body
-
-
-def _year(year: int) -> ProgrammeYear:
-    try:
-        return ProgrammeYear.objects.get(pk=year)
-    except (ProgrammeYear.DoesNotExist, ValueError, TypeError) as exc:
-        raise ValidationError({"programme_year": _("没有%(y)s年度的提升行动。") % {"y": year}}) from exc
 
 
 def ledger_upload_create(*, actor: Any, year: int, uploaded_file: UploadedFile) -> LedgerUpload:
     """Record the upload, run the cheap guards at once (size, content sniffing, zip bomb, XML attacks) and
     queue the validation job. A refused file is kept in the history (without its content)."""
-    cb = _require_cb(actor)
-    programme_year = _year(year)
+    cb = require_cb(actor)
+    programme_year = programme_year_of(year)
     try:
         check_size(uploaded_file.size or 0)
         ensure_open(year=programme_year.year, certification_body=cb)
@@ -120,7 +91,7 @@ def ledger_upload_create(*, actor: Any, year: int, uploaded_file: UploadedFile) 
 
 
 def _own_upload(actor: Any, upload: LedgerUpload) -> None:
-    cb = _require_cb(actor)
+    cb = require_cb(actor)
     if upload.certification_body_id != cb.pk:
         raise PermissionDenied(_("只能处理本机构的上传。"))
 
@@ -142,7 +113,7 @@ def ledger_upload_commit(*, actor: Any, upload: LedgerUpload) -> LedgerUpload:
             params={"upload_id": locked.pk},
         )
         locked.save(update_fields=["status", "commit_job"])
-        _close_job(locked.job_id, JobStatus.DONE)
+        close_job(locked.job_id, JobStatus.DONE)
     return locked
 
 
@@ -156,23 +127,18 @@ def ledger_upload_discard(*, actor: Any, upload: LedgerUpload) -> LedgerUpload:
         clear_staging(locked.pk)
         locked.status = UploadStatus.DISCARDED
         locked.save(update_fields=["status"])
-        _close_job(locked.job_id, JobStatus.CANCELLED)
+        close_job(locked.job_id, JobStatus.CANCELLED)
         audit_record(
             actor=actor, action=AuditAction.OTHER, obj=locked, source=f"upload:{locked.pk}", changes={"discarded": True}
         )
     return locked
 
 
-def _close_job(job_id: int | None, status: str) -> None:
-    if job_id:
-        Job.objects.filter(pk=job_id, status=JobStatus.AWAITING).update(status=status, finished_at=timezone.now())
-
-
 def ledger_batch_submit(*, actor: Any, year: int, records: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """The API batch: the same rules as the upload, stored at once; a result per record. Idempotent on the
     natural key (CB × enterprise × year): sending the same batch again reports every record unchanged."""
-    cb = _require_cb(actor)
-    programme_year = _year(year)
+    cb = require_cb(actor)
+    programme_year = programme_year_of(year)
     if not records:
         raise ValidationError({"records": _("请至少提交一条记录。")})
     if len(records) > API_BATCH_MAX:
@@ -257,7 +223,7 @@ def ledger_batch_submit(*, actor: Any, year: int, records: Sequence[dict[str, An
 
 
 def ledger_record_delete(*, actor: Any, record: LedgerRecord, source: str = "web") -> None:
-    cb = _require_cb(actor)
+    cb = require_cb(actor)
     if record.certification_body_id != cb.pk:
         raise PermissionDenied(_("只能删除本机构的台账记录。"))
     try:
@@ -275,124 +241,11 @@ def ledger_record_delete(*, actor: Any, record: LedgerRecord, source: str = "web
         record.delete()
 
 
-def discrepancy_settle(*, actor: Any, discrepancy: EnterpriseDiscrepancy, accept: bool, note: str = "") -> None:
-    """District (or province) staff settle a reported difference: take the reported value into the registry,
-    or keep the registry's."""
-    if getattr(actor, "role", None) not in {Role.DISTRICT, Role.PROVINCE} or actor.org_unit is None:
-        raise PermissionDenied(_("只有企业所在地的区县局或省局可以处理企业信息差异。"))
-    with transaction.atomic():
-        item = (
-            EnterpriseDiscrepancy.objects.select_for_update()
-            .select_related("enterprise__district")
-            .get(pk=discrepancy.pk)
-        )
-        enterprise = item.enterprise
-        if not enterprise.district.is_within(actor.org_unit):
-            raise PermissionDenied(_("该企业不在本单位辖区内。"))
-        if item.status != DiscrepancyStatus.OPEN:
-            raise ValidationError(_("该差异已处理。"))
-        changes: dict[str, Any] = {}
-        if accept:
-            changes = _apply_reported(enterprise, item)
-        item.status = DiscrepancyStatus.ACCEPTED if accept else DiscrepancyStatus.REJECTED
-        item.settled_by, item.settled_at, item.note = actor, timezone.now(), note.strip()[:255]
-        item.save()
-        audit_record(
-            actor=actor,
-            action=AuditAction.UPDATE,
-            obj=item,
-            source="web",
-            changes={"status": item.status, "note": item.note},
-        )
-        if changes:
-            audit_record(
-                actor=actor, action=AuditAction.UPDATE, obj=enterprise, source=f"discrepancy:{item.pk}", changes=changes
-            )
-        # Other open reports of the same field with the same value are settled with it.
-        EnterpriseDiscrepancy.objects.filter(
-            enterprise=enterprise, field=item.field, status=DiscrepancyStatus.OPEN
-        ).exclude(pk=item.pk).filter(reported_value=item.reported_value).update(
-            status=item.status, settled_by=actor, settled_at=item.settled_at, note=item.note
-        )
-
-
-def _apply_reported(enterprise: Enterprise, item: EnterpriseDiscrepancy) -> dict[str, Any]:
-    changes: dict[str, Any] = {}
-    if item.field == DiscrepancyField.NAME:
-        changes["name"] = [enterprise.name, item.reported_value]
-        enterprise.name = item.reported_value
-    elif item.field == DiscrepancyField.DISTRICT:
-        district = OrgUnit.objects.get(code=item.reported_value)
-        changes["district"] = [enterprise.district.code, district.code]
-        enterprise.district = district
-    else:
-        record = (
-            LedgerRecord.objects.filter(enterprise=enterprise, certification_body=item.reported_by)
-            .order_by("-programme_year_id")
-            .first()
-        )
-        if record is not None:
-            enterprise.industry = record.reported_industry
-            enterprise.employees = record.reported_employees
-            enterprise.revenue = record.reported_revenue
-        size = classify(
-            industry=enterprise.industry,
-            employees=enterprise.employees,
-            revenue=enterprise.revenue,
-            assets=enterprise.assets,
-        )
-        changes["size_class"] = [enterprise.size_class, size]
-        enterprise.size_class = size
-    enterprise.full_clean(validate_unique=False)
-    enterprise.save()
-    return changes
-
-
-def ensure_training_open(*, year: int, certification_body: CertificationBody) -> None:
-    state = deadline_state(year=year, kind=DeadlineKind.TRAINING, certification_body=certification_body)
-    if not state.is_open:
-        due = timezone.localtime(state.due_at).strftime("%Y-%m-%d %H:%M") if state.due_at else ""
-        raise PermissionDenied(
-            _("%(year)d年度培训台账已于%(due)s截止报送，不能再新增。如需补报，请联系省局批准延期。")
-            % {"year": year, "due": due}
-        )
-
-
-def training_date_problem(held_on: Any, year: int) -> str | None:
-    """The message when a training date lies outside its programme year (single records and uploads)."""
-    return _("培训日期须在%(y)d年度内。") % {"y": year} if held_on.year != year else None
-
-
-def training_record_create(*, actor: Any, source: str = "web", **fields: Any) -> TrainingRecord:
-    cb = _require_cb(actor)
-    year = fields.get("programme_year")
-    year_value = year.pk if isinstance(year, ProgrammeYear) else int(year or 0)
-    ensure_training_open(year=year_value, certification_body=cb)
-    held_on = fields.get("held_on")
-    if held_on is not None and (problem := training_date_problem(held_on, year_value)):
-        raise ValidationError({"held_on": problem})
-    with transaction.atomic():
-        record = TrainingRecord(certification_body=cb, source=source, **fields)
-        record.full_clean()
-        record.save()
-        audit_record(
-            actor=actor,
-            action=AuditAction.CREATE,
-            obj=record,
-            source=source,
-            changes={"topic": record.topic, "held_on": str(record.held_on), "person_count": record.person_count},
-        )
-    return record
-
-
 __all__ = [
     "StaleUpload",
-    "discrepancy_settle",
-    "ensure_training_open",
     "ledger_batch_submit",
     "ledger_record_delete",
     "ledger_upload_commit",
     "ledger_upload_create",
     "ledger_upload_discard",
-    "training_record_create",
 ]

@@ -5,19 +5,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from programme.models import OrgUnit, OrgUnitLevel, ProgrammeYear
+from programme.models import OrgUnit, OrgUnitLevel
 
-from .models import TrainingRecord
-
-
-def year_choices() -> list[tuple[int, str]]:
-    years = ProgrammeYear.objects.order_by("-year").values_list("year", flat=True)
-    return [(y, _("%(year)s年度") % {"year": y}) for y in years]
-
-
-class LedgerUploadForm(forms.Form):
-    year = forms.TypedChoiceField(label=_("年度"), coerce=int, choices=year_choices)
-    file = forms.FileField(label=_("台账文件（.xlsx 或 .csv）"))
+from ..models import TrainingRecord
 
 
 class TrainingRecordForm(forms.ModelForm):
@@ -39,8 +29,3 @@ class TrainingRecordForm(forms.ModelForm):
         data = {name: self.cleaned_data[name] for name in self.Meta.fields}
         data["district"] = self.cleaned_data["district_code"]
         return data
-
-
-class SettleForm(forms.Form):
-    decision = forms.ChoiceField(label=_("处理"), choices=[("accept", _("采纳填报值")), ("reject", _("保留登记值"))])
-    note = forms.CharField(label=_("说明"), max_length=255, required=False)

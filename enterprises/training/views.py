@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from portal.listing import paginate
+from portal.roles import Role
+from programme.models import ProgrammeYear
+from reporting.jobs import job_create
+
+from ..intake.common import XLSX, cb_only, user_message
+from ..intake.files import UploadRejected
+from .forms import TrainingRecordForm
+from .pipeline import MAX_ROWS, BatchRejected, TrainingUploadForm, training_upload
+from .pipeline import template_csv as training_template_csv
+from .pipeline import template_xlsx as training_template_xlsx
+from .selectors import training_list
+from .services import training_record_create
+
+
+# ---- training records ----------------------------------------------------------------------------
+@login_required
+def training_list_view(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if user.role not in {Role.HQ, Role.PROVINCE, Role.DISTRICT, Role.CB} and not user.is_superuser:  # type: ignore[union-attr,operator]
+        raise Http404
+    filters = {k: request.GET.get(k, "").strip() for k in ("year", "district", "q")}
+    filters = {k: v for k, v in filters.items() if v and (k != "year" or v.isdigit())}
+    if request.GET.get("export") == "xlsx":
+        job = job_create(actor=user, kind="training_export", title=_("培训台账导出"), params={"filters": filters})
+        return redirect("reporting:job_detail", pk=job.pk)
+    return render(
+        request,
+        "enterprises/training_list.html",
+        {
+            **paginate(request, training_list(user=user, **filters)),
+            "params": request.GET,
+            "is_cb": user.role == Role.CB,  # type: ignore[union-attr]
+        },
+    )
+
+
+@login_required
+def training_create(request: HttpRequest) -> HttpResponse:
+    cb_only(request)
+    form = TrainingRecordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            training_record_create(actor=request.user, **form.service_fields())
+        except PermissionDenied as exc:  # the year's training deadline has passed
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errs in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errs)
+            else:
+                form.add_error(None, exc)
+        else:
+            messages.success(request, _("培训记录已保存。"))
+            return redirect("enterprises:training_list")
+    return render(request, "enterprises/training_form.html", {"form": form})
+
+
+@login_required
+def training_template_download(request: HttpRequest, year: int, fmt: str) -> HttpResponse:
+    if not ProgrammeYear.objects.filter(pk=year).exists() or fmt not in {"xlsx", "csv"}:
+        raise Http404
+    if fmt == "csv":
+        response = HttpResponse(training_template_csv(), content_type="text/csv; charset=utf-8")
+    else:
+        approval = getattr(request.user.certification_body, "approval_number", "")  # type: ignore[union-attr]
+        response = HttpResponse(training_template_xlsx(year=year, approval_number=approval), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="training-template-{year}.{fmt}"'
+    return response
+
+
+@login_required
+def training_upload_view(request: HttpRequest) -> HttpResponse:
+    """Upload a whole training sheet: every row is stored, or none and the page lists each failure."""
+    cb_only(request)
+    form = TrainingUploadForm(request.POST or None, request.FILES or None)
+    failures = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            records = training_upload(
+                actor=request.user, year=form.cleaned_data["year"], uploaded_file=form.cleaned_data["file"]
+            )
+        except BatchRejected as exc:
+            failures = exc.errors
+            form.add_error(None, str(exc))
+        except (UploadRejected, PermissionDenied) as exc:
+            form.add_error("file", str(exc))
+        except ValidationError as exc:
+            form.add_error(None, user_message(exc))
+        else:
+            messages.success(request, _("已导入%(n)d条培训记录。") % {"n": len(records)})
+            return redirect("enterprises:training_list")
+    years = [value for value, _label in form.fields["year"].choices][:3]  # type: ignore[attr-defined]
+    return render(
+        request,
+        "enterprises/training_upload.html",
+        {"form": form, "failures": failures, "template_years": years, "max_rows": MAX_ROWS},
+    )
