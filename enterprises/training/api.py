@@ -19,8 +19,8 @@ from ..models import (
     TrainingDelivery,
     TrainingRecord,
 )
-from .pipeline import FIELDS as TRAINING_FIELDS
-from .pipeline import MAX_ROWS as TRAINING_BATCH_MAX
+from .columns import FIELDS as TRAINING_FIELDS
+from .columns import MAX_ROWS as TRAINING_BATCH_MAX
 from .pipeline import BatchRejected, training_batch_create
 from .selectors import training_list
 

@@ -3,11 +3,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from programme.models import OrgUnit, OrgUnitLevel
 
+from ..intake.common import year_choices
 from ..models import TrainingRecord
+from .columns import MAX_ROWS
 
 
 class TrainingRecordForm(forms.ModelForm):
@@ -29,3 +32,18 @@ class TrainingRecordForm(forms.ModelForm):
         data = {name: self.cleaned_data[name] for name in self.Meta.fields}
         data["district"] = self.cleaned_data["district_code"]
         return data
+
+
+class TrainingUploadForm(forms.Form):
+    year = forms.TypedChoiceField(label=gettext_lazy("年度"), coerce=int, choices=year_choices)
+    file = forms.FileField(
+        label=gettext_lazy("培训台账文件（.xlsx 或 .csv）"),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Formatted per request, in the user's language (a lazy string formatted at import would be frozen).
+        self.fields["file"].help_text = _(
+            "使用本页的模板填写；CSV可为UTF-8（含或不含BOM）或GB18030编码。每个文件最多%(n)d行；"
+            "任何一行有误则全部不保存，请按错误列表修改后重新上传。"
+        ) % {"n": MAX_ROWS}

@@ -14,12 +14,13 @@ from reporting.jobs import job_create
 
 from ..intake.common import XLSX, cb_only, user_message
 from ..intake.files import UploadRejected
-from .forms import TrainingRecordForm
-from .pipeline import MAX_ROWS, BatchRejected, TrainingUploadForm, training_upload
-from .pipeline import template_csv as training_template_csv
-from .pipeline import template_xlsx as training_template_xlsx
+from .columns import MAX_ROWS
+from .forms import TrainingRecordForm, TrainingUploadForm
+from .pipeline import BatchRejected, training_upload
 from .selectors import training_list
 from .services import training_record_create
+from .template import template_csv as training_template_csv
+from .template import template_xlsx as training_template_xlsx
 
 
 # ---- training records ----------------------------------------------------------------------------

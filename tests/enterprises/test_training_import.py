@@ -16,8 +16,9 @@ from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
 from enterprises.models import TrainingRecord
+from enterprises.training.columns import DATA_SHEET, HEADERS, MAX_ROWS
 from enterprises.training.exports import training_export
-from enterprises.training.pipeline import DATA_SHEET, HEADERS, MAX_ROWS, training_upload
+from enterprises.training.pipeline import training_upload
 from portal.models import AuditEvent
 from programme.models import Deadline, DeadlineException, DeadlineKind
 from reporting.models import Job
@@ -54,7 +55,7 @@ def row(n: int = 1, **overrides: Any) -> dict[str, Any]:
 
 def xlsx_file(rows: list[dict[str, Any]], headers: list[str] | None = None) -> bytes:
     """Rows written into the downloaded template itself (the round trip a CB makes)."""
-    from enterprises.training.pipeline import template_xlsx
+    from enterprises.training.template import template_xlsx
 
     headers = headers or HEADERS
     wb = load_workbook(io.BytesIO(template_xlsx(year=YEAR)))
