@@ -86,6 +86,5 @@ COLUMNS: list[Column] = [
 ]
 
 HEADERS = [c.header for c in COLUMNS]
-BY_HEADER = {c.header: c for c in COLUMNS}
 DIMENSION_CODES = [code for code, _label in AssistanceDimension.choices]
 MODE_CODES = [code for code, _label in AssistanceMode.choices]

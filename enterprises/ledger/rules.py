@@ -11,9 +11,8 @@ import datetime as dt
 import hashlib
 import json
 import operator
-import re
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection
@@ -21,9 +20,10 @@ from django.utils.translation import gettext as _
 
 from programme.models import CertificationBody, OrgUnit, OrgUnitLevel
 
+from ..intake import cells
 from ..models import CertificationScheme, Enterprise, Industry, LedgerRecord, MaturityLevel, SizeClass
 from ..registry.sizing import load_thresholds
-from ..registry.uscc import normalise_uscc, uscc_problem
+from ..registry.uscc import is_valid_uscc, normalise_uscc, uscc_problem
 from .columns import COLUMNS, DIMENSION_CODES, MODE_CODES
 
 # The record's content, in this order, everywhere (staging rows, hashes, merges).
@@ -99,29 +99,8 @@ _CERTS_SQL = (
     f"WHERE r.certificate_number = ANY(%s) AND r.certificate_number <> '' "
     f"ORDER BY r.programme_year_id DESC, cb.approval_number, e.uscc"
 )
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
-_INT_RE = re.compile(r"[+]?\d+(\.0+)?")
-_DATE_RE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+\d{1,2}:\d{2}(:\d{2})?)?")
-_EXCEL_EPOCH = dt.date(1899, 12, 30)
 _CENT = Decimal("0.01")
 _MAX_MONEY = Decimal("9999999999")
-YES_VALUES = {
-    "是": True,
-    "否": False,
-    "": False,
-    "y": True,
-    "n": False,
-    "yes": True,
-    "no": False,
-    "1": True,
-    "0": False,
-    "true": True,
-    "false": False,
-    "√": True,
-    "×": False,
-    "有": True,
-    "无": False,
-}
 MATURITY_ORDER = {code: i for i, code in enumerate(MaturityLevel.values)}
 _KEYS = tuple(c.key for c in COLUMNS)
 _DIM_COLUMN_KEYS = tuple(f"dim:{code}" for code in DIMENSION_CODES)
@@ -135,22 +114,15 @@ _TAIL_SLICE = slice(_MODE_SLICE.stop, None)
 if (*_HEAD_KEYS, *_DIM_COLUMN_KEYS, *_MODE_COLUMN_KEYS, *_TAIL_KEYS) != _KEYS:
     raise ImportError("enterprises.ledger.validation: RowParser.parse does not match the template's columns")
 _ZERO = Decimal(0)
-
-
-def _enum_map(choices: Any) -> dict[str, str]:
-    mapping: dict[str, str] = {}
-    for code, label in choices.choices:
-        mapping[code.lower()] = code
-        mapping[str(label)] = code
-        mapping["".join(str(label).split())] = code
-    return mapping
+_HEADER_OF = {c.key: c.header for c in COLUMNS}
+_COLUMN_OF = {c.key: c for c in COLUMNS}
 
 
 ENUMS = {
-    "industry": _enum_map(Industry),
-    "scheme": _enum_map(CertificationScheme),
-    "maturity_before": _enum_map(MaturityLevel),
-    "maturity_after": _enum_map(MaturityLevel),
+    "industry": cells.choice_map(Industry),
+    "scheme": cells.choice_map(CertificationScheme),
+    "maturity_before": cells.choice_map(MaturityLevel),
+    "maturity_after": cells.choice_map(MaturityLevel),
 }
 
 
@@ -279,10 +251,10 @@ class RowParser:
 
     def parse(self, number: int, row: list[Any]) -> tuple[Parsed | None, list[Issue]]:
         issues: list[Issue] = []
-        cells = self._cells(row)
-        year_raw, cb_cell, raw_uscc, name_raw, district_raw, industry_raw, employees_raw, revenue_raw = cells[:8]
-        dim_cells = cells[_DIM_SLICE]
-        mode_cells = cells[_MODE_SLICE]
+        picked = self._cells(row)
+        year_raw, cb_cell, raw_uscc, name_raw, district_raw, industry_raw, employees_raw, revenue_raw = picked[:8]
+        dim_cells = picked[_DIM_SLICE]
+        mode_cells = picked[_MODE_SLICE]
         (
             start_raw,
             end_raw,
@@ -298,7 +270,7 @@ class RowParser:
             after_raw,
             pilot_raw,
             notes_raw,
-        ) = cells[_TAIL_SLICE]
+        ) = picked[_TAIL_SLICE]
 
         def err(header: str, message: str) -> None:
             issues.append(Issue(number, header, message))
@@ -310,20 +282,18 @@ class RowParser:
                 err(
                     "年度",
                     _("年度应为%(year)d（本次上传的年度），收到“%(got)s”。请分年度上传。")
-                    % {"year": self.year, "got": _show(year_raw)},
+                    % {"year": self.year, "got": cells.shown(year_raw)},
                 )
-        cb_raw = cb_cell.strip() if type(cb_cell) is str else _text(cb_cell)
-        if cb_raw and cb_raw.upper() != self.cb.approval_number:
+        cb_raw = cells.code(cb_cell)
+        if cb_raw and cb_raw != self.cb.approval_number:
             err(
                 "认证机构批准号",
                 _("只能上传本机构（%(own)s）的台账，收到“%(got)s”。请删除他机构的记录。")
                 % {"own": self.cb.approval_number, "got": cb_raw},
             )
 
-        uscc = raw_uscc.strip().upper() if type(raw_uscc) is str else _text(raw_uscc).upper()
-        valid_uscc = _is_valid_uscc(uscc)
-        if not valid_uscc:
-            uscc = normalise_uscc(uscc)
+        uscc = normalise_uscc(raw_uscc)
+        valid_uscc = is_valid_uscc(uscc)
         if not uscc:
             err("统一社会信用代码", _("“统一社会信用代码”为必填项，请填写18位代码。"))
         else:
@@ -349,7 +319,7 @@ class RowParser:
             err("企业名称", _("“企业名称”为必填项，请填写与营业执照一致的名称。"))
 
         district_id = None
-        code = district_raw.strip() if type(district_raw) is str else _text(district_raw)
+        code = cells.code(district_raw)
         district = None
         if not code:
             err("所在区县代码", _("“所在区县代码”为必填项，请填写6位县级行政区划代码（见“区县代码”工作表）。"))
@@ -527,123 +497,51 @@ class RowParser:
 
     # ---- cell parsers --------------------------------------------------------------------------
     def _safe_text(self, value: Any, header: str, limit: int, err: Any) -> str:
-        text = value.strip() if type(value) is str else _text(value)
-        if text.startswith(FORMULA_TRIGGERS):
-            err(
-                header,
-                _("“%(h)s”不能以 = + - @ 或制表符、换行开头（会被表格软件当作公式），请删除开头的符号。")
-                % {"h": header},
-            )
+        try:
+            return cells.text(value, header, limit=limit)
+        except cells.CellProblem as problem:
+            err(header, problem.message)
             return ""
-        if len(text) > limit:
-            err(header, _("“%(h)s”过长（%(n)d字），最多%(limit)d字。") % {"h": header, "n": len(text), "limit": limit})
-            return ""
-        return text
 
     def _enum(self, value: Any, key: str, header: str, required: bool, err: Any) -> str:
-        text = value.strip() if type(value) is str else _text(value)
-        if not text:
-            if required:
-                err(header, _("“%(h)s”为必填项，请从下拉列表中选择。") % {"h": header})
+        try:
+            return cells.choice(
+                value, header, mapping=ENUMS[key], labels=lambda: _COLUMN_OF[key].options, required=required
+            )
+        except cells.CellProblem as problem:
+            err(header, problem.message)
             return ""
-        code = ENUMS[key].get(text) or ENUMS[key].get(text.lower()) or ENUMS[key].get("".join(text.split()))
-        if code is None:
-            options = "、".join(str(c.label) for c in _choices_of(key))
-            err(header, _("“%(h)s”只能填写：%(opts)s；收到“%(got)s”。") % {"h": header, "opts": options, "got": text})
-            return ""
-        return code
 
     def _yes(self, value: Any, key: str, err: Any) -> bool:
-        if value == "" or value is None:
+        header = _HEADER_OF[key]
+        try:
+            return cells.yes_no(value, header)
+        except cells.CellProblem as problem:
+            err(header, problem.message)
             return False
-        if value == "是":
-            return True
-        if value is False or value is True:
-            return bool(value)
-        if isinstance(value, float | int):
-            if value in (0, 1):
-                return bool(value)
-            text = _show(value)
-        else:
-            text = str(value).strip()
-        answer = YES_VALUES.get(text) if text in YES_VALUES else YES_VALUES.get(text.lower())
-        if answer is None:
-            header = next(c.header for c in COLUMNS if c.key == key)
-            err(header, _("“%(h)s”只能填写“是”或“否”，收到“%(got)s”。") % {"h": header, "got": text})
-            return False
-        return answer
 
     def _count(self, value: Any, header: str, err: Any, blank: int | None = 0) -> int | None:
-        if value is None or value == "":
-            return blank
-        if type(value) is float and value.is_integer() and value >= 0:
-            return int(value)
-        if type(value) is int and value >= 0:
-            return value
-        text = _show(value).replace(",", "")
-        if isinstance(value, str) and _INT_RE.fullmatch(text):
-            return int(Decimal(text))
-        err(header, _("“%(h)s”应为不小于0的整数，收到“%(got)s”。") % {"h": header, "got": _show(value)})
-        return None
+        try:
+            return cells.integer(value, header, blank=blank)
+        except cells.CellProblem as problem:
+            err(header, problem.message)
+            return None
 
     def _money(self, value: Any, header: str, err: Any) -> Decimal | None:
-        if value is None or value == "":
-            return None
-        if type(value) is float and 0 <= value <= 1e10 and value.is_integer():
-            return Decimal(int(value)).quantize(_CENT)
         try:
-            if isinstance(value, bool):
-                raise InvalidOperation
-            amount = Decimal(str(value).strip().replace(",", "").replace("，", ""))
-            if not amount.is_finite():
-                raise InvalidOperation
-        except (InvalidOperation, ValueError):
-            err(header, _("“%(h)s”应为数字（不带单位），收到“%(got)s”。") % {"h": header, "got": _show(value)})
+            return cells.decimal(value, header, maximum=_MAX_MONEY)
+        except cells.CellProblem as problem:
+            err(header, problem.message)
             return None
-        if amount < 0:
-            err(header, _("“%(h)s”不能为负数，收到“%(got)s”。") % {"h": header, "got": _show(value)})
-            return None
-        if amount > _MAX_MONEY:
-            err(header, _("“%(h)s”数值过大（%(got)s），请检查单位。") % {"h": header, "got": _show(value)})
-            return None
-        return amount.quantize(_CENT, rounding=ROUND_HALF_UP)
 
     def _date(self, value: Any, header: str, err: Any) -> dt.date | None:
-        parsed: dt.date | None = None
-        if value is None or value == "":
-            err(header, _("“%(h)s”为必填项，请按 %(y)d-07-01 的格式填写。") % {"h": header, "y": self.year})
+        if type(value) is dt.datetime and value.year == self.year:
+            return value.date()  # the usual date cell, read by calamine
+        try:
+            return cells.date(value, header, year=self.year)
+        except cells.CellProblem as problem:
+            err(header, problem.message)
             return None
-        if type(value) is dt.date:
-            parsed = value
-        elif isinstance(value, dt.datetime):
-            parsed = value.date()
-        elif isinstance(value, float | int) and not isinstance(value, bool) and 20000 < value < 80000:
-            parsed = _EXCEL_EPOCH + dt.timedelta(days=int(value))
-        else:
-            text = str(value).strip()
-            match = _DATE_RE.fullmatch(text)
-            if match is None and len(text) == 8 and text.isdigit():
-                match = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", text)
-            if match:
-                try:
-                    parsed = dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-                except ValueError:
-                    parsed = None
-        if parsed is None:
-            err(
-                header,
-                _("“%(h)s”应为日期（如 %(y)d-07-01），收到“%(got)s”。")
-                % {"h": header, "y": self.year, "got": _show(value)},
-            )
-            return None
-        if not (self.year_start <= parsed <= self.year_end):
-            err(
-                header,
-                _("“%(h)s”（%(d)s）不在%(y)d年度内，请填写%(y)d-01-01至%(y)d-12-31之间的日期。")
-                % {"h": header, "d": parsed, "y": self.year},
-            )
-            return None
-        return parsed
 
     # ---- against the database ------------------------------------------------------------------
     def existing_records(self) -> dict[int, tuple[int, str]]:
@@ -821,43 +719,6 @@ class RowParser:
         return found
 
 
-_USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_VALUE = {ch: i for i, ch in enumerate(_USCC_ALPHABET)}
-_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-_USCC_SHAPE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}")
-
-
-def _is_valid_uscc(code: str) -> bool:
-    """The fast path of GB 32100-2015 (the same rule as python-stdnum); failures get stdnum's message."""
-    if len(code) != 18 or not _USCC_SHAPE.fullmatch(code):
-        return False
-    v = _USCC_VALUE
-    total = (
-        v[code[0]]
-        + 3 * v[code[1]]
-        + 9 * v[code[2]]
-        + 27 * v[code[3]]
-        + 19 * v[code[4]]
-        + 26 * v[code[5]]
-        + 16 * v[code[6]]
-        + 17 * v[code[7]]
-        + 20 * v[code[8]]
-        + 29 * v[code[9]]
-        + 25 * v[code[10]]
-        + 13 * v[code[11]]
-        + 8 * v[code[12]]
-        + 24 * v[code[13]]
-        + 10 * v[code[14]]
-        + 30 * v[code[15]]
-        + 28 * v[code[16]]
-    )
-    return _USCC_ALPHABET[(31 - total % 31) % 31] == code[17]
-
-
-def _choices_of(key: str) -> Any:
-    return {"industry": Industry, "scheme": CertificationScheme}.get(key, MaturityLevel)
-
-
 def _jsonable(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value.quantize(_CENT))
@@ -866,21 +727,6 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _show(value: Any) -> str:
-    text = _text(value)
-    return text if len(text) <= 40 else text[:40] + "…"
-
-
 def _as_int(value: Any) -> int | None:
-    text = _text(value)
+    text = cells.as_text(value)
     return int(text) if text.isdigit() else None

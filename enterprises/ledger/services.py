@@ -24,6 +24,7 @@ from ..models import (
     LedgerUpload,
     UploadStatus,
 )
+from ..registry.uscc import normalise_uscc
 from .pipeline import API_FIELD_OF_HEADER, api_rows, ensure_open, merge_staged, record_discrepancies, validate_rows
 from .rules import RowParser
 from .store import StaleUpload, clear_staging
@@ -207,7 +208,7 @@ def ledger_batch_submit(*, actor: Any, year: int, records: Sequence[dict[str, An
         results.append(
             {
                 "index": index - 1,
-                "uscc": str(record.get("uscc", ""))[:32],
+                "uscc": normalise_uscc(record.get("uscc", ""))[:32],  # the stored form
                 "status": "failed" if errors else status_word[staged.get(index, "unchanged")],
                 "errors": errors,
                 "warnings": warnings,

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.scoping import ScopedQuerySet
 from programme.models import OrgUnit, OrgUnitLevel
 
-from .uscc import validate_uscc
+from .uscc import normalise_uscc, validate_uscc
 
 if TYPE_CHECKING:
     from portal.models import User
@@ -132,6 +132,12 @@ class Enterprise(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.uscc}）"
+
+    def clean_fields(self, exclude: Any = None) -> None:
+        # The code as the one USCC rule stores it (full-width → ASCII, no spaces, upper case), before the
+        # field's validator (the same rule) and the uniqueness check look at it.
+        self.uscc = normalise_uscc(self.uscc)
+        super().clean_fields(exclude=exclude)
 
     @property
     def is_small_or_micro(self) -> bool:

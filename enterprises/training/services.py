@@ -12,6 +12,7 @@ from portal.models import AuditAction
 from programme.models import CertificationBody, DeadlineKind, ProgrammeYear
 from programme.services import deadline_state
 
+from ..intake import cells
 from ..intake.common import require_cb
 from ..models import (
     TrainingRecord,
@@ -29,8 +30,12 @@ def ensure_training_open(*, year: int, certification_body: CertificationBody) ->
 
 
 def training_date_problem(held_on: Any, year: int) -> str | None:
-    """The message when a training date lies outside its programme year (single records and uploads)."""
-    return _("培训日期须在%(y)d年度内。") % {"y": year} if held_on.year != year else None
+    """The message when a training date lies outside its programme year (the cell rule of every path)."""
+    try:
+        cells.date(held_on, str(TrainingRecord._meta.get_field("held_on").verbose_name), year=year)
+    except cells.CellProblem as problem:
+        return problem.message
+    return None
 
 
 def training_record_create(*, actor: Any, source: str = "web", **fields: Any) -> TrainingRecord:

@@ -338,20 +338,27 @@ def test_templates_download_with_chinese_headers_and_instructions(client):
     assert client.get(reverse("enterprises:training_template", args=[1999, "xlsx"])).status_code == 404
 
 
-def test_formula_cells_round_trip_as_text_and_are_neutralised_on_export(client, training_open, settings, tmp_path):
+def test_formula_cells_are_refused_like_the_ledger_and_stored_text_exports_as_text(client, training_open, settings,
+                                                                                   tmp_path):
     settings.MEDIA_ROOT = tmp_path
     user = cb_user()
     evil = '=HYPERLINK("http://evil.example/","点击")'
-    assert post_file(client, user, xlsx_file([row(1, 培训主题=evil, 主办单位="@SUM(1+1)")])).status_code == 302
+    response = post_file(client, user, xlsx_file([row(1, 培训主题=evil, 主办单位="@SUM(1+1)")]))
+    page = response.content.decode()
+    assert response.status_code == 200 and not TrainingRecord.objects.exists()
+    assert "“培训主题”不能以 = + - @ 开头" in page and "“主办单位”不能以 = + - @ 开头" in page
+    # Text a person typed that only starts like a number is text, on this path as on the ledger's.
+    assert post_file(client, user, xlsx_file([row(1, 主办单位="+86 22 5833 0000 培训中心")])).status_code == 302
     record = TrainingRecord.objects.get()
-    assert (record.topic, record.organiser) == (evil, "@SUM(1+1)")  # stored as typed, never evaluated
+    # Whatever was stored before the rule existed still leaves in string cells, never as a formula.
+    TrainingRecord.objects.filter(pk=record.pk).update(topic=evil)
     job = Job.objects.create(kind="training_export", title="t", created_by=user, params={"filters": {}})
     training_export(job, lambda done, total: None)
     job.refresh_from_db()
     with job.output.open("rb") as fh:
         ws = load_workbook(io.BytesIO(fh.read())).active
     cells = {c.value: c.data_type for c in ws[2]}
-    assert cells[evil] == "s" and cells["@SUM(1+1)"] == "s"  # as typed, in string cells
+    assert cells[evil] == "s" and cells["+86 22 5833 0000 培训中心"] == "s"
     assert all(c.data_type != "f" for c in ws[2])
 
 

@@ -22,7 +22,7 @@ def test_wrong_check_character_is_rejected_with_the_reason():
     [
         ("9111000060003734", "应为18位，收到16位"),
         ("91110000600037341I", "无效字符“I”"),
-        ("9111A000600037341L", "第1至8位应为数字"),
+        ("9111A000600037341L", "第3至8位是登记管理机关的行政区划码，应为6位数字"),
     ],
 )
 def test_malformed_uscc_messages_name_the_problem(value, fragment):
