@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -191,8 +192,9 @@ def _store_ledger(rows: list[tuple[Any, ...]]) -> None:
             connection.cursor() as cursor,
             cursor.cursor.copy(f"COPY {LedgerRecord._meta.db_table} ({', '.join(columns)}) FROM STDIN") as copy,
         ):
-            for row in rows:
-                copy.write_row(row)
+            warnings = columns.index("warnings")
+            for row in rows:  # COPY takes the JSON text of the warnings
+                copy.write_row((*row[:warnings], json.dumps(row[warnings]), *row[warnings + 1 :]))
         return
     names = [
         "programme_year_id",
@@ -256,7 +258,7 @@ def seed_ledger(ctx: SeedContext) -> None:
                 serial += 1
                 count += 1
                 values = _ledger_values(rng, enterprise, year, serial)
-                rows.append((year, cb, enterprise[0], *values, "[]", content_hash(values), "seed", now, now))
+                rows.append((year, cb, enterprise[0], *values, [], content_hash(values), "seed", now, now))
             if len(rows) >= 50_000:
                 _store_ledger(rows)
                 rows.clear()
