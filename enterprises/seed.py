@@ -15,7 +15,7 @@ from programme.models import CertificationBody, OrgUnit, OrgUnitLevel, Programme
 from programme.seed import ensure_user
 
 from .ledger.columns import DIMENSION_CODES, MODE_CODES
-from .ledger.rules import RECORD_FIELDS, content_hash
+from .ledger.models import RECORD_FIELDS, content_hash
 from .models import (
     CertificationScheme,
     DiscrepancyField,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -71,31 +72,11 @@ class LedgerRecordQuerySet(ScopedQuerySet["LedgerRecord"]):
         return self.filter(enterprise_id=user.enterprise_id)
 
 
-class LedgerRecord(models.Model):
-    """帮扶台账: one CB's assistance to one enterprise in one programme year (the natural key).
+class LedgerContent(models.Model):
+    """What a CB reports for one enterprise in one year: the content of a ledger record, defined once for the
+    stored record and for the staged row of an upload waiting for the user's decision. Its fields, in this
+    order, are :data:`RECORD_FIELDS` (the staging COPY, the merge, the content hash and the change lists)."""
 
-    The enterprise's details as the CB reported them are kept on the record (``reported_*``); the registry
-    (:class:`Enterprise`) is only changed through the rules in ``enterprises.ledger.store``.
-    """
-
-    # No single-column indexes on these two: ledger_year_cb_ent_idx and the natural key lead with them.
-    programme_year = models.ForeignKey(
-        "programme.ProgrammeYear",
-        verbose_name=_("年度"),
-        on_delete=models.PROTECT,
-        related_name="ledger_records",
-        db_index=False,
-    )
-    certification_body = models.ForeignKey(
-        "programme.CertificationBody",
-        verbose_name=_("认证机构"),
-        on_delete=models.PROTECT,
-        related_name="ledger_records",
-        db_index=False,
-    )
-    enterprise = models.ForeignKey(
-        Enterprise, verbose_name=_("企业"), on_delete=models.PROTECT, related_name="ledger_records"
-    )
     reported_name = models.CharField(_("企业名称（填报）"), max_length=128)
     # What the CB reported, shown beside the record; lists filter on the enterprise's district, never on this,
     # so it has no index (an index costs every bulk upload and serves no query).
@@ -127,6 +108,36 @@ class LedgerRecord(models.Model):
     maturity_after = models.CharField(_("帮扶后成熟度"), max_length=16, choices=MaturityLevel.choices, blank=True)
     pilot_region = models.CharField(_("试点区域"), max_length=64, blank=True)
     notes = models.CharField(_("备注"), max_length=500, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class LedgerRecord(LedgerContent):
+    """帮扶台账: one CB's assistance to one enterprise in one programme year (the natural key).
+
+    The enterprise's details as the CB reported them are kept on the record (``reported_*``); the registry
+    (:class:`Enterprise`) is only changed through the rules in ``enterprises.ledger.store``.
+    """
+
+    # No single-column indexes on these two: ledger_year_cb_ent_idx and the natural key lead with them.
+    programme_year = models.ForeignKey(
+        "programme.ProgrammeYear",
+        verbose_name=_("年度"),
+        on_delete=models.PROTECT,
+        related_name="ledger_records",
+        db_index=False,
+    )
+    certification_body = models.ForeignKey(
+        "programme.CertificationBody",
+        verbose_name=_("认证机构"),
+        on_delete=models.PROTECT,
+        related_name="ledger_records",
+        db_index=False,
+    )
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("企业"), on_delete=models.PROTECT, related_name="ledger_records"
+    )
     warnings = models.JSONField(_("提示"), default=list, blank=True)
     content_hash = models.CharField(_("内容摘要"), max_length=32, editable=False)
     source = models.CharField(_("来源"), max_length=32, blank=True)
@@ -300,7 +311,7 @@ class StagedAction(models.TextChoices):
     UNCHANGED = "unchanged", _("未变化")
 
 
-class LedgerStagingRow(models.Model):
+class LedgerStagingRow(LedgerContent):
     """A validated row of an upload waiting for the user's decision (filled by COPY on PostgreSQL)."""
 
     # Indexed by ledger_staging_upload_idx (upload, row_number).
@@ -311,28 +322,11 @@ class LedgerStagingRow(models.Model):
     enterprise_id = models.BigIntegerField(null=True)
     uscc = models.CharField(max_length=18)
     enterprise_update = models.BooleanField(default=False)
-    reported_name = models.CharField(max_length=128)
-    reported_district_id = models.BigIntegerField()
-    reported_industry = models.CharField(max_length=32)
-    reported_employees = models.PositiveIntegerField(null=True)
-    reported_revenue = models.DecimalField(max_digits=14, decimal_places=2, null=True)
-    reported_size_class = models.CharField(max_length=16)
-    dimensions = models.CharField(max_length=128)
-    modes = models.CharField(max_length=160)
-    start_date = models.DateField()
-    end_date = models.DateField()
-    experts_count = models.PositiveIntegerField()
-    problems_found = models.PositiveIntegerField()
-    problems_solved = models.PositiveIntegerField()
-    certification_fee = models.DecimalField(max_digits=12, decimal_places=2, null=True)
-    fee_reduction = models.DecimalField(max_digits=12, decimal_places=2)
-    certified = models.BooleanField()
-    certificate_number = models.CharField(max_length=64, blank=True)
-    scheme = models.CharField(max_length=16, blank=True)
-    maturity_before = models.CharField(max_length=16, blank=True)
-    maturity_after = models.CharField(max_length=16, blank=True)
-    pilot_region = models.CharField(max_length=64, blank=True)
-    notes = models.CharField(max_length=500, blank=True)
+    # The reported district as the file named it; no constraint or index on a table that only lives until the
+    # user decides (the merge joins through the registry, and validation checked the code).
+    reported_district = models.ForeignKey(
+        OrgUnit, on_delete=models.DO_NOTHING, related_name="+", db_index=False, db_constraint=False
+    )
     warnings = models.JSONField(default=list)
     changes = models.JSONField(default=dict)
     discrepancies = models.JSONField(default=list)
@@ -346,3 +340,12 @@ class LedgerStagingRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.upload_id}#{self.row_number}"
+
+
+# The record's content, in the content model's order, everywhere (staging rows, hashes, merges).
+RECORD_FIELDS: list[str] = [f.attname for f in LedgerContent._meta.local_fields]
+
+
+def content_hash(values: list[Any]) -> str:
+    """A digest of a record's content (its :data:`RECORD_FIELDS` values; decimals quantized to cents)."""
+    return hashlib.blake2b(repr(values).encode(), digest_size=16).hexdigest()

@@ -8,7 +8,6 @@ existing records, certificate numbers) and decides new / changed / unchanged.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import operator
 from dataclasses import dataclass, field
@@ -25,32 +24,8 @@ from ..models import CertificationScheme, Enterprise, Industry, LedgerRecord, Ma
 from ..registry.sizing import load_thresholds
 from ..registry.uscc import is_valid_uscc, normalise_uscc, uscc_problem
 from .columns import COLUMNS, DIMENSION_CODES, MODE_CODES
+from .models import RECORD_FIELDS, content_hash
 
-# The record's content, in this order, everywhere (staging rows, hashes, merges).
-RECORD_FIELDS = [
-    "reported_name",
-    "reported_district_id",
-    "reported_industry",
-    "reported_employees",
-    "reported_revenue",
-    "reported_size_class",
-    "dimensions",
-    "modes",
-    "start_date",
-    "end_date",
-    "experts_count",
-    "problems_found",
-    "problems_solved",
-    "certification_fee",
-    "fee_reduction",
-    "certified",
-    "certificate_number",
-    "scheme",
-    "maturity_before",
-    "maturity_after",
-    "pilot_region",
-    "notes",
-]
 STAGING_FIELDS = [
     "row_number",
     "action",
@@ -182,11 +157,6 @@ def _dumps(value: Any) -> str:
     if not value:
         return "{}" if isinstance(value, dict) else "[]"
     return json.dumps(value, ensure_ascii=False, default=str)
-
-
-def content_hash(values: list[Any]) -> str:
-    """A digest of the record's content; decimals are always quantized to cents on both sides."""
-    return hashlib.blake2b(repr(values).encode(), digest_size=16).hexdigest()
 
 
 def record_values(record: LedgerRecord) -> list[Any]:

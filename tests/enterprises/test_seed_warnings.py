@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from enterprises.ledger.rules import content_hash
+from enterprises.ledger.models import content_hash
 from enterprises.models import LedgerRecord
 from enterprises.seed import _ledger_values, _store_ledger
 from tests.factories import CertificationBodyFactory, EnterpriseFactory
