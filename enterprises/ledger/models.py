@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.scoping import ScopedQuerySet
 from programme.models import OrgUnit
 
-from ..registry.models import Enterprise, Industry, SizeClass
+from ..registry.models import Enterprise, Industry, MaturityLevel, SizeClass
 
 if TYPE_CHECKING:
     from portal.models import User
@@ -46,15 +46,6 @@ class CertificationScheme(models.TextChoices):
     ISO22000 = "iso22000", _("ISO 22000食品安全管理体系")
     HACCP = "haccp", _("HACCP危害分析与关键控制点")
     OTHER = "other", _("其他")
-
-
-class MaturityLevel(models.TextChoices):
-    """Quality-management maturity (Tianjin group standard), lowest first."""
-
-    INITIAL = "initial", _("初步系统")
-    EFFECTIVE = "effective", _("有效系统")
-    IMPROVING = "improving", _("持续改进")
-    LEADING = "leading", _("领先型")
 
 
 class LedgerRecordQuerySet(ScopedQuerySet["LedgerRecord"]):

@@ -19,6 +19,8 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.scoping import ScopedQuerySet
 
+from ..registry.models import MaturityLevel
+
 if TYPE_CHECKING:
     from portal.models import User
 
@@ -104,15 +106,6 @@ RESULT_COLUMNS: dict[str, str] = {
     Measure.RESULT_DIGITAL: "res_digital",
     Measure.RESULT_LASTING: "res_lasting",
 }
-
-
-class MaturityLevel(models.IntegerChoices):
-    """Tianjin group standard on QM maturity: four ordered levels."""
-
-    INITIAL = 1, _("初步系统")
-    EFFECTIVE = 2, _("有效系统")
-    CONTINUAL = 3, _("持续改进")
-    LEADING = 4, _("领先型")
 
 
 class SatisfactionLevel(models.IntegerChoices):
@@ -225,7 +218,7 @@ class Question(models.Model):
         if self.kind == QuestionKind.EFFECT:
             return [(str(v), str(label)) for v, label in reversed(EffectLevel.choices)]
         if self.kind == QuestionKind.MATURITY_PAIR:
-            return [(str(v), str(label)) for v, label in MaturityLevel.choices]
+            return [(str(v), str(label)) for v, label in MaturityLevel.ranked_choices()]
         if self.kind == QuestionKind.YES_NO:
             return [("yes", str(_("是"))), ("no", str(_("否")))]
         return [(str(v), str(label)) for v, label in self.choices]
@@ -288,9 +281,9 @@ class Response(models.Model):
     chg_defect_rate = models.FloatField(null=True, blank=True, editable=False)
     chg_customer_satisfaction = models.FloatField(null=True, blank=True, editable=False)
     chg_complaint_rate = models.FloatField(null=True, blank=True, editable=False)
-    maturity_before = models.PositiveSmallIntegerField(null=True, blank=True, choices=MaturityLevel.choices,
+    maturity_before = models.PositiveSmallIntegerField(null=True, blank=True, choices=MaturityLevel.ranked_choices(),
                                                        editable=False)
-    maturity_after = models.PositiveSmallIntegerField(null=True, blank=True, choices=MaturityLevel.choices,
+    maturity_after = models.PositiveSmallIntegerField(null=True, blank=True, choices=MaturityLevel.ranked_choices(),
                                                       editable=False)
     sat_training = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     sat_cb_ability = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)

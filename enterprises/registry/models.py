@@ -71,6 +71,21 @@ class SizeThreshold(models.Model):
         return f"{self.get_industry_display()} {self.get_size_class_display()}"
 
 
+class MaturityLevel(models.TextChoices):
+    """Quality-management maturity (the Tianjin group standard), lowest first: one definition for the ledger's
+    before/after (stored as the code) and the questionnaire's (stored as the rank, 1–4)."""
+
+    INITIAL = "initial", _("初步系统")
+    EFFECTIVE = "effective", _("有效系统")
+    IMPROVING = "improving", _("持续改进")
+    LEADING = "leading", _("领先型")
+
+    @classmethod
+    def ranked_choices(cls) -> list[tuple[int, Any]]:
+        """(rank, label) with rank 1 for the lowest level, for answers stored as numbers."""
+        return [(rank, label) for rank, (_code, label) in enumerate(cls.choices, start=1)]
+
+
 class EnterpriseQuerySet(ScopedQuerySet["Enterprise"]):
     def for_unit_staff(self, user: User) -> EnterpriseQuerySet:
         if user.org_unit is None:
