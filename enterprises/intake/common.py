@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.roles import Role
+from portal.user_messages import user_message  # noqa: F401  (the rooms' views import it from here)
 from programme.models import CertificationBody, ProgrammeYear
 from reporting.jobs import Progress, job_output_table
 from reporting.models import Job, JobStatus
@@ -41,12 +42,6 @@ def year_id(year: int | str) -> int:
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def user_message(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return "；".join(exc.messages)
-    return str(exc) or _("没有权限进行此操作。")
 
 
 def labels(codes: str, choices: Any) -> str:

@@ -25,6 +25,7 @@ from portal.models import AuditAction
 from portal.net import client_ip
 from portal.roles import Role
 from portal.scoping import get_visible_or_404
+from portal.user_messages import user_message
 from programme.models import OrgUnit
 from reporting.jobs import job_create
 from reporting.xlsx import new_workbook, workbook_bytes, write_table
@@ -322,7 +323,7 @@ def codes(request: HttpRequest) -> HttpResponse:
             issued = services.activation_codes_issue(actor=request.user, enterprise_ids=ids,  # type: ignore[arg-type]
                                                      valid_days=int(request.POST.get("valid_days") or 30))
         except (ValidationError, ValueError) as exc:
-            text = "；".join(exc.messages) if isinstance(exc, ValidationError) else _("有效天数应为整数。")
+            text = user_message(exc) if isinstance(exc, ValidationError) else _("有效天数应为整数。")
             messages.error(request, text)
             return redirect(request.get_full_path())
         wb = new_workbook()
@@ -380,7 +381,7 @@ def remind(request: HttpRequest, year: int) -> HttpResponse:
     try:
         count = services.reminders_send(actor=request.user, year=year, enterprise_ids=ids)  # type: ignore[arg-type]
     except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
+        messages.error(request, user_message(exc))
     else:
         messages.success(request, _("已向 %(n)s 家企业发送填报提醒。") % {"n": count})
     return HttpResponseRedirect(reverse("questionnaire:progress", args=[year]) + "?status=pending")
@@ -401,7 +402,7 @@ def response_detail(request: HttpRequest, pk: int) -> HttpResponse:
                                      reason=reopen_form.cleaned_data["reason"],
                                      days=reopen_form.cleaned_data["days"])
         except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, "；".join(getattr(exc, "messages", [str(exc)])))
+            messages.error(request, user_message(exc))
         else:
             messages.success(request, _("已重新开放，企业可在期限内修改并重新提交。"))
             return redirect("questionnaire:response_detail", pk=pk)
