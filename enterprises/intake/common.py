@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
@@ -14,11 +14,15 @@ from programme.models import CertificationBody, ProgrammeYear
 from reporting.jobs import Progress, job_output_table
 from reporting.models import Job, JobStatus
 
+if TYPE_CHECKING:
+    from portal.models import User
 
-def require_cb(actor: Any) -> CertificationBody:
-    if getattr(actor, "role", None) != Role.CB or actor.certification_body_id is None:
+
+def require_cb(actor: User) -> CertificationBody:
+    cb = actor.certification_body if getattr(actor, "role", None) == Role.CB else None
+    if cb is None:
         raise PermissionDenied(_("只有认证机构用户可以报送帮扶台账。"))
-    return actor.certification_body
+    return cb
 
 
 def programme_year_of(year: int) -> ProgrammeYear:

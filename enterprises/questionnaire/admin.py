@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
@@ -10,6 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from portal.admin import ScopedAdminMixin
 
 from .models import ActivationCode, Question, QuestionnaireVersion, Reminder, Response
+
+if TYPE_CHECKING:
+    from portal.models import User
 
 
 def _locked(obj: Any) -> bool:
@@ -25,7 +28,7 @@ class QuestionInline(admin.TabularInline):
     ordering = ["order", "pk"]
 
     def _editable(self, request: HttpRequest, obj: Any) -> bool:
-        user: Any = request.user
+        user = cast("User", request.user)
         return bool(user.is_superuser or user.role == "hq") and not _locked(obj)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -18,6 +18,9 @@ from programme.models import OrgUnit
 
 from . import selectors
 from .models import Response
+
+if TYPE_CHECKING:
+    from portal.models import User
 
 
 class ResponseSerializer(serializers.ModelSerializer):
@@ -76,7 +79,7 @@ class AggregatesView(APIView):
         responses=AggregatesSerializer,
     )
     def get(self, request: Request) -> ApiResponse:
-        user: Any = request.user
+        user = cast("User", request.user)
         role = Role.HQ if user.is_superuser and not user.role else user.role
         if role not in {Role.HQ, Role.PROVINCE, Role.DISTRICT}:
             raise PermissionDenied(_("只有市场监管部门工作人员可以查看汇总。"))

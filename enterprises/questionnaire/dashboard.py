@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.http import HttpRequest
 
@@ -11,17 +11,20 @@ from portal.roles import Role
 
 from . import selectors, services
 
+if TYPE_CHECKING:
+    from portal.models import User
+
 
 @dashboard_panel
 def questionnaire_panel(request: HttpRequest) -> dict[str, Any] | None:
-    user: Any = request.user
+    user = cast("User", request.user)
     version = selectors.latest_version()
     if version is None:
         return None
     role = Role.HQ if user.is_superuser and not user.role else user.role
     context: dict[str, Any] = {"title": "调查问卷", "template": "questionnaire/_panel.html", "version": version,
                                "role": role}
-    if role == Role.ENTERPRISE:
+    if role == Role.ENTERPRISE and user.enterprise is not None:
         response = selectors.response_for_enterprise(user=user, year=version.year)
         context["response"] = response
         context["state"] = services.response_edit_state(version=version, enterprise=user.enterprise,

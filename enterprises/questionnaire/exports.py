@@ -7,7 +7,7 @@ rows one at a time and streamed into a write-only workbook on disk, so memory do
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
@@ -16,6 +16,9 @@ from reporting.models import Job
 
 from .models import Question, QuestionnaireVersion
 from .selectors import responses_in_scope
+
+if TYPE_CHECKING:
+    from portal.models import User
 
 STATUS_LABELS = {"draft": "草稿", "submitted": "已提交"}
 CHUNK = 2000
@@ -62,7 +65,7 @@ def _cell_reader(q: Question, side: str | None) -> Callable[[dict[str, Any]], An
     return read
 
 
-def response_table(*, user: Any, year: int) -> tuple[list[str], Iterator[list[Any]], int]:
+def response_table(*, user: User, year: int) -> tuple[list[str], Iterator[list[Any]], int]:
     """The export's headers, its rows (a generator reading the responses in chunks) and their number."""
     version = QuestionnaireVersion.objects.get(programme_year_id=year)
     questions = list(version.questions.all())

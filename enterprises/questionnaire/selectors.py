@@ -298,7 +298,7 @@ def national_aggregates(*, year: int) -> Aggregates:
 # --------------------------------------------------------------------------- reads for a user
 
 
-def latest_version(*, user: Any = None) -> QuestionnaireVersion | None:
+def latest_version(*, user: User | None = None) -> QuestionnaireVersion | None:
     """The newest questionnaire that has opened (else the newest at all)."""
     from django.utils import timezone
 
@@ -306,11 +306,11 @@ def latest_version(*, user: Any = None) -> QuestionnaireVersion | None:
     return opened.first() or QuestionnaireVersion.objects.order_by("-programme_year_id").first()
 
 
-def response_for_enterprise(*, user: Any, year: int) -> Response | None:
+def response_for_enterprise(*, user: User, year: int) -> Response | None:
     return Response.objects.visible_to(user).filter(programme_year_id=year).first()
 
 
-def aggregate_units_for(*, user: Any) -> tuple[OrgUnit | None, list[OrgUnit]]:
+def aggregate_units_for(*, user: User) -> tuple[OrgUnit | None, list[OrgUnit]]:
     """The user's own unit and the units one level of reporting below it: HQ → the 32 provincial units,
     a province → its districts, a district → none."""
     if user.role not in {Role.HQ, Role.PROVINCE, Role.DISTRICT} and not user.is_superuser:
@@ -325,7 +325,7 @@ def aggregate_units_for(*, user: Any) -> tuple[OrgUnit | None, list[OrgUnit]]:
     return own, list(children.order_by("code"))
 
 
-def progress_list(*, user: Any, year: int, status: str = "", q: str = "") -> QuerySet[Enterprise]:
+def progress_list(*, user: User, year: int, status: str = "", q: str = "") -> QuerySet[Enterprise]:
     """Assisted enterprises of the year in the user's scope, with their questionnaire status."""
     # One response per enterprise and year (a unique constraint). No ordering in the subqueries: the
     # model's default ordering would join and sort for every row.
@@ -362,17 +362,17 @@ def progress_list(*, user: Any, year: int, status: str = "", q: str = "") -> Que
     return qs.order_by("district__code", "uscc")
 
 
-def responses_in_scope(*, user: Any, year: int) -> QuerySet[Response]:
+def responses_in_scope(*, user: User, year: int) -> QuerySet[Response]:
     return (Response.objects.visible_to(user).filter(programme_year_id=year)
             .select_related("enterprise", "enterprise__district").order_by("enterprise__district__code",
                                                                            "enterprise__uscc"))
 
 
-def reminders_for(*, user: Any, year: int) -> QuerySet[Reminder]:
+def reminders_for(*, user: User, year: int) -> QuerySet[Reminder]:
     return Reminder.objects.visible_to(user).filter(programme_year_id=year)
 
 
-def code_candidates(*, user: Any, q: str = "", only_without_account: bool = True) -> QuerySet[Enterprise]:
+def code_candidates(*, user: User, q: str = "", only_without_account: bool = True) -> QuerySet[Enterprise]:
     """Enterprises the user may issue activation codes for, with account and latest-code status."""
     if user.role not in {Role.HQ, Role.PROVINCE, Role.DISTRICT, Role.CB} and not user.is_superuser:
         return Enterprise.objects.none()

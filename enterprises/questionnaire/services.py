@@ -67,7 +67,7 @@ def _evaluation_start(year: int) -> dt.datetime:
 
 
 @transaction.atomic
-def questionnaire_version_create(*, actor: Any, year: int, copy_from: QuestionnaireVersion | None = None,
+def questionnaire_version_create(*, actor: User | None, year: int, copy_from: QuestionnaireVersion | None = None,
                                  source: str = "web") -> QuestionnaireVersion:
     """Create the year's version: a copy of ``copy_from`` or, without it, the default question set."""
     if QuestionnaireVersion.objects.filter(programme_year_id=year).exists():
@@ -91,7 +91,7 @@ def questionnaire_version_create(*, actor: Any, year: int, copy_from: Questionna
     return version
 
 
-def questionnaire_defaults_load(*, actor: Any = None, source: str = "seed") -> int:
+def questionnaire_defaults_load(*, actor: User | None = None, source: str = "seed") -> int:
     """Idempotent: give 2024 the default questionnaire and every later programme year a copy of the year
     before (so HQ edits a ready draft). Existing versions are never touched. Returns versions created."""
     created = 0

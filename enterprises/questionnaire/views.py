@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.audit import audit_history, audit_record
+from portal.http import AuthenticatedHttpRequest
 from portal.listing import Counted, paginate
 from portal.models import AuditAction
 from portal.net import client_ip
@@ -35,6 +36,11 @@ from . import selectors, services
 from .forms import ActivationForm, QuestionnaireForm, ReopenForm
 from .models import Measure, QuestionnaireVersion, Response
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from portal.models import User
+
 STAFF = {Role.HQ, Role.PROVINCE, Role.DISTRICT}
 ISSUERS = {Role.HQ, Role.PROVINCE, Role.DISTRICT, Role.CB}
 
@@ -44,11 +50,11 @@ RESULT_LABELS = {m.value.split(":", 1)[1]: m.label for m in Measure if m.value.s
 POINT_METRICS = {"defect_rate", "complaint_rate"}
 
 
-def _role(user: Any) -> str:
+def _role(user: User) -> str:
     return str(Role.HQ) if user.is_superuser and not user.role else str(user.role)
 
 
-def _require(user: Any, roles: set[Role]) -> None:
+def _require(user: User, roles: set[Role]) -> None:
     if _role(user) not in {str(r) for r in roles}:
         raise PermissionDenied(_("您没有访问该页面的权限。"))
 
@@ -58,7 +64,7 @@ def _version(year: int) -> QuestionnaireVersion:
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     version = selectors.latest_version()
     if version is None:
         return render(request, "questionnaire/none.html")
@@ -114,7 +120,7 @@ STASH_MAX_AGE = dt.timedelta(days=1)
 SESSION_WARNING_SECONDS = 5 * 60
 
 
-def _owner_token(*, user: Any, enterprise: Enterprise, year: int) -> str:
+def _owner_token(*, user: User, enterprise: Enterprise, year: int) -> str:
     return signing.dumps({"u": user.pk, "e": enterprise.pk, "y": year}, salt=OWNER_SALT)
 
 
@@ -146,7 +152,7 @@ def _stash_answers(request: HttpRequest, year: int, enterprise_id: int | None = 
     return True
 
 
-def _is_owner(stash: dict[str, Any], user: Any) -> bool:
+def _is_owner(stash: dict[str, Any], user: User | AnonymousUser) -> bool:
     value = stash.get("owner")
     owner: dict[str, Any] = value if isinstance(value, dict) else {}
     return bool(user.pk) and owner.get("u") == user.pk and owner.get("e") == getattr(user, "enterprise_id", None)
@@ -171,7 +177,7 @@ def _take_stash(request: HttpRequest, year: int) -> dict[str, Any] | None:
 
 
 @receiver(user_logged_in, dispatch_uid="questionnaire.drop-foreign-stash")
-def _drop_foreign_stash(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+def _drop_foreign_stash(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
     """Answers kept from an expired login are only ever given back to the user who typed them."""
     session = getattr(request, "session", None)
     if session is None or STASH_KEY not in session:
@@ -308,7 +314,7 @@ def fill(request: HttpRequest, year: int) -> HttpResponse:
 
 
 @login_required
-def codes(request: HttpRequest) -> HttpResponse:
+def codes(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Issue activation codes in bulk; the codes come back once, as an XLSX download."""
     _require(request.user, ISSUERS)
     params = request.GET
@@ -345,7 +351,7 @@ def codes(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def progress(request: HttpRequest, year: int) -> HttpResponse:
+def progress(request: AuthenticatedHttpRequest, year: int) -> HttpResponse:
     _require(request.user, STAFF)
     version = _version(year)
     params = request.GET
@@ -371,7 +377,7 @@ def progress(request: HttpRequest, year: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def remind(request: HttpRequest, year: int) -> HttpResponse:
+def remind(request: AuthenticatedHttpRequest, year: int) -> HttpResponse:
     _require(request.user, STAFF)
     _version(year)
     ids: list[Any] = request.POST.getlist("enterprise")
@@ -388,7 +394,7 @@ def remind(request: HttpRequest, year: int) -> HttpResponse:
 
 
 @login_required
-def response_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def response_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _require(request.user, STAFF)
     response = get_visible_or_404(Response.objects.select_related("enterprise__district", "version"),
                                   request.user, pk=pk)
@@ -436,7 +442,7 @@ def _rows_for(figures: Any) -> dict[str, list[dict[str, Any]]]:
 
 
 @login_required
-def aggregates(request: HttpRequest, year: int) -> HttpResponse:
+def aggregates(request: AuthenticatedHttpRequest, year: int) -> HttpResponse:
     _require(request.user, STAFF)
     version = _version(year)
     own, children = selectors.aggregate_units_for(user=request.user)
@@ -459,7 +465,7 @@ def aggregates(request: HttpRequest, year: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def export(request: HttpRequest, year: int) -> HttpResponse:
+def export(request: AuthenticatedHttpRequest, year: int) -> HttpResponse:
     """Queue the XLSX export of the responses in the user's scope (a job with a progress bar)."""
     _require(request.user, STAFF)
     _version(year)

@@ -1,14 +1,17 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 
 from ..models import Enterprise, EnterpriseDiscrepancy
 
+if TYPE_CHECKING:
+    from portal.models import User
+
 
 def enterprise_list(
-    *, user: Any, district: str = "", q: str = "", size_class: str = "", industry: str = ""
+    *, user: User, district: str = "", q: str = "", size_class: str = "", industry: str = ""
 ) -> QuerySet[Enterprise]:
     qs = Enterprise.objects.visible_to(user).select_related("district")
     if district:
@@ -22,7 +25,7 @@ def enterprise_list(
     return qs.order_by("uscc")
 
 
-def discrepancy_list(*, user: Any, status: str = "open") -> QuerySet[EnterpriseDiscrepancy]:
+def discrepancy_list(*, user: User, status: str = "open") -> QuerySet[EnterpriseDiscrepancy]:
     qs = EnterpriseDiscrepancy.objects.visible_to(user).select_related(
         "enterprise__district", "reported_by", "settled_by"
     )

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -21,8 +21,11 @@ from ..models import (
 )
 from .sizing import classify
 
+if TYPE_CHECKING:
+    from portal.models import User
 
-def discrepancy_settle(*, actor: Any, discrepancy: EnterpriseDiscrepancy, accept: bool, note: str = "") -> None:
+
+def discrepancy_settle(*, actor: User, discrepancy: EnterpriseDiscrepancy, accept: bool, note: str = "") -> None:
     """District (or province) staff settle a reported difference: take the reported value into the registry,
     or keep the registry's."""
     if getattr(actor, "role", None) not in {Role.DISTRICT, Role.PROVINCE} or actor.org_unit is None:

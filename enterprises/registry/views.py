@@ -3,12 +3,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.audit import audit_history
+from portal.http import AuthenticatedHttpRequest
 from portal.listing import paginate
 from portal.roles import Role
 from portal.scoping import get_visible_or_404
@@ -27,7 +28,7 @@ from .services import discrepancy_settle
 
 
 @login_required
-def enterprise_list_view(request: HttpRequest) -> HttpResponse:
+def enterprise_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     params = request.GET
     qs = enterprise_list(
         user=request.user,
@@ -49,7 +50,7 @@ def enterprise_list_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def enterprise_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     enterprise = get_visible_or_404(Enterprise.objects.select_related("district"), request.user, pk=pk)
     return render(
         request,
@@ -63,7 +64,7 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 # ---- discrepancies -------------------------------------------------------------------------------
 @login_required
-def discrepancy_list_view(request: HttpRequest) -> HttpResponse:
+def discrepancy_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     if user.role not in {Role.HQ, Role.PROVINCE, Role.DISTRICT} and not user.is_superuser:  # type: ignore[union-attr,operator]
         raise Http404
@@ -84,7 +85,7 @@ def discrepancy_list_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def discrepancy_settle_view(request: HttpRequest, pk: int) -> HttpResponse:
+def discrepancy_settle_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     item = get_visible_or_404(EnterpriseDiscrepancy.objects.all(), request.user, pk=pk)
     form = SettleForm(request.POST)
     if not form.is_valid():
