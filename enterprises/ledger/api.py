@@ -14,6 +14,7 @@ from portal.api import ScopedReadOnlyViewSet
 from portal.roles import Role
 
 from ..intake.api import BoundedDateTimeField, YearDistrictQuerySerializer
+from ..intake.idempotency import IDEMPOTENCY_PARAMETER, IDEMPOTENCY_RESPONSES, idempotent
 from ..models import (
     AssistanceDimension,
     AssistanceMode,
@@ -196,12 +197,15 @@ class LedgerRecordViewSet(ScopedReadOnlyViewSet):
         summary="批量报送帮扶台账（每批最多5000条）",
         description=(
             "每条记录按与Excel上传相同的规则校验；通过的记录按自然键（认证机构×企业×年度）新增或更新，"
-            "重复提交同一批次结果为 unchanged。records 的每一项形如 LedgerRecordInput。"
+            "重复提交同一批次结果为 unchanged。records 的每一项形如 LedgerRecordInput；"
+            "results 的 index 为 records 中的位置（从0开始）。"
         ),
+        parameters=[IDEMPOTENCY_PARAMETER],
         request=LedgerBatchRequestSerializer,
-        responses={200: LedgerBatchOutputSerializer},
+        responses={200: LedgerBatchOutputSerializer, **IDEMPOTENCY_RESPONSES},
     )
     @action(detail=False, methods=["post"], url_path="batch")
+    @idempotent
     def batch(self, request: Request) -> Response:
         if getattr(request.user, "role", None) != Role.CB:
             raise PermissionDenied("只有认证机构用户可以报送帮扶台账。")

@@ -5,7 +5,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -15,13 +15,14 @@ from portal.api import ScopedReadOnlyViewSet
 from portal.roles import Role
 
 from ..intake.api import YearDistrictQuerySerializer
+from ..intake.idempotency import IDEMPOTENCY_PARAMETER, IDEMPOTENCY_RESPONSES, idempotent
 from ..models import (
     TrainingDelivery,
     TrainingRecord,
 )
 from .columns import FIELDS as TRAINING_FIELDS
 from .columns import MAX_ROWS as TRAINING_BATCH_MAX
-from .pipeline import BatchRejected, training_batch_create
+from .pipeline import CREATED, BatchRejected, training_batch_create
 from .selectors import training_list
 
 
@@ -71,9 +72,41 @@ class TrainingBatchRequestSerializer(serializers.Serializer):
     records = TrainingRecordInputSerializer(many=True)
 
 
+class TrainingRecordResultSerializer(serializers.Serializer):
+    index = serializers.IntegerField(help_text="records 中的位置（从0开始）")
+    # No "failed": a batch with an error stores nothing and answers 400 (counts.failed is always 0).
+    status = serializers.ChoiceField(
+        choices=["created", "updated", "unchanged"],
+        help_text="created 新增；updated 已有同一日期、区县、主题的记录，按本次内容更新；unchanged 已有且内容相同",
+    )
+    errors = serializers.ListField(  # type: ignore[assignment]
+        child=inline_serializer(
+            "TrainingRecordMessage", {"field": serializers.CharField(), "message": serializers.CharField()}
+        ),
+        help_text="成功的批次中总为空（有错误时整批不保存，返回 400）",
+    )
+    warnings = serializers.ListField(
+        child=inline_serializer(
+            "TrainingRecordWarning", {"field": serializers.CharField(), "message": serializers.CharField()}
+        )
+    )
+
+
 class TrainingBatchOutputSerializer(serializers.Serializer):
-    created = serializers.IntegerField(help_text="新增记录数")
-    ids = serializers.ListField(child=serializers.IntegerField(), help_text="新增记录的 id，与 records 顺序一致")
+    counts = inline_serializer(
+        "TrainingBatchCounts",
+        {
+            "created": serializers.IntegerField(),
+            "updated": serializers.IntegerField(),
+            "unchanged": serializers.IntegerField(),
+            "failed": serializers.IntegerField(),
+        },
+    )
+    results = TrainingRecordResultSerializer(many=True, help_text="每条记录的结果，与 records 顺序一致")
+    created = serializers.IntegerField(help_text="新增记录数（同 counts.created）")
+    ids = serializers.ListField(
+        child=serializers.IntegerField(), help_text="每条记录（新增、更新或未变）的 id，与 records 顺序一致"
+    )
 
 
 class TrainingRecordViewSet(ScopedReadOnlyViewSet):
@@ -108,11 +141,17 @@ class TrainingRecordViewSet(ScopedReadOnlyViewSet):
             "每条记录按与单条录入、Excel上传相同的规则校验，并受本年度培训台账截止时间约束。"
             "任何一条有误则不保存任何记录，返回 400，error.fields.records 按记录位置（从0开始）"
             "列出每条的错误字段和说明；年度已截止或非认证机构用户返回 403。"
+            "按自然键（年度×认证机构×培训日期×培训主题×区县）幂等：已有且内容相同的记录为 unchanged，"
+            "主办单位、形式或人数不同的按本次内容更新（updated，记入审计日志），重复提交同一批次全部为 unchanged；"
+            "同一批次内自然键重复仍为错误。results 按 records 顺序给出每条的结果，index 为 records 中的位置"
+            "（从0开始）。有新增记录时返回 201，否则返回 200。"
         ),
+        parameters=[IDEMPOTENCY_PARAMETER],
         request=TrainingBatchRequestSerializer,
-        responses={201: TrainingBatchOutputSerializer},
+        responses={201: TrainingBatchOutputSerializer, 200: TrainingBatchOutputSerializer, **IDEMPOTENCY_RESPONSES},
     )
     @action(detail=False, methods=["post"], url_path="batch")
+    @idempotent
     def batch(self, request: Request) -> Response:
         if getattr(request.user, "role", None) != Role.CB:
             raise PermissionDenied(gettext("只有认证机构用户可以报送培训台账。"))
@@ -127,7 +166,7 @@ class TrainingRecordViewSet(ScopedReadOnlyViewSet):
         if unknown:
             raise exceptions.ValidationError({"records": unknown})
         try:
-            created = training_batch_create(
+            batch = training_batch_create(
                 actor=request.user,
                 year=data.validated_data["programme_year"],
                 rows=list(enumerate(records)),
@@ -141,5 +180,15 @@ class TrainingRecordViewSet(ScopedReadOnlyViewSet):
                     error.message
                 )
             raise exceptions.ValidationError({"records": by_record}) from exc
-        body = {"created": len(created), "ids": [r.pk for r in created]}
-        return Response(TrainingBatchOutputSerializer(body).data, status=status.HTTP_201_CREATED)
+        counts = {**batch.counts, "failed": 0}
+        body = {
+            "counts": counts,
+            "results": [
+                {"index": index, "status": state, "errors": [], "warnings": []}
+                for index, state in enumerate(batch.statuses)
+            ],
+            "created": counts[CREATED],
+            "ids": [r.pk for r in batch],
+        }
+        answer = status.HTTP_201_CREATED if counts[CREATED] else status.HTTP_200_OK
+        return Response(TrainingBatchOutputSerializer(body).data, status=answer)

@@ -7,11 +7,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from portal.audit import audit_bulk
-from portal.models import AuditAction
 from programme.models import CertificationBody, OrgUnit, OrgUnitLevel
 
 from ..intake.common import programme_year_of, require_cb
@@ -20,6 +19,7 @@ from .columns import HEADER_OF, MAX_ROWS, OPTIONAL
 from .reader import read_upload
 from .rules import RESOLVED, model_errors, parse_row, row_rules, text_of
 from .services import ensure_training_open
+from .store import CONTENT_FIELDS, store_records
 
 
 @dataclass(frozen=True)
@@ -53,11 +53,35 @@ class BatchRejected(Exception):
         self.errors = errors
 
 
+CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+
+
+class TrainingBatch(list[TrainingRecord]):
+    """A stored batch: its records in row order (each created, updated or already stored unchanged; those last
+    carry the batch's values and their stored id) and, in ``statuses``, what happened to each."""
+
+    def __init__(self, records: Sequence[TrainingRecord] = (), statuses: Sequence[str] = ()) -> None:
+        super().__init__(records)
+        self.statuses = list(statuses)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {status: self.statuses.count(status) for status in (CREATED, UPDATED, UNCHANGED)}
+
+
+def _jsonable(value: Any) -> Any:
+    return value if value is None or isinstance(value, int | str) else str(value)
+
+
 def training_batch_create(
     *, actor: Any, year: int, rows: Sequence[tuple[int, Mapping[str, Any]]], source: str = "upload"
-) -> list[TrainingRecord]:
+) -> TrainingBatch:
     """Store every row or none. ``rows`` are (row number, values by field name); raise
-    :class:`BatchRejected` with every failure, ``PermissionDenied`` for a non-CB or a locked year."""
+    :class:`BatchRejected` with every failure, ``PermissionDenied`` for a non-CB or a locked year.
+
+    Idempotent on the natural key (programme year, CB, date, topic, district): a row already stored with the
+    same values is unchanged, one stored with other values (organiser, delivery, counts) updates the stored
+    record, so the same batch sent again stores nothing and a corrected batch stores the corrections."""
     cb = require_cb(actor)
     programme_year = programme_year_of(year)
     if not rows:
@@ -68,25 +92,29 @@ def training_batch_create(
     codes = {text_of(values.get("district_code")) for _n, values in rows}
     districts = {u.code: u for u in OrgUnit.objects.filter(code__in=codes, level=OrgUnitLevel.DISTRICT)}
     with transaction.atomic():
-        # One batch per CB at a time, so the duplicate checks below still hold when the rows are inserted. A
-        # training-only lock: the CB row itself is locked by ledger merges, which may run for a while.
+        # One batch per CB at a time, so the checks below against the stored records still hold when the rows
+        # are written. A training-only lock: the CB row itself is locked by ledger merges, which may run for a
+        # while.
         _lock_training_batches(cb)
         errors: list[RowError] = []
-        records: list[TrainingRecord] = []
+        batch = TrainingBatch()
+        created: list[TrainingRecord] = []
+        updated: list[tuple[TrainingRecord, dict[str, Any]]] = []
         seen: dict[tuple[Any, ...], int] = {}
-        stored = set(
-            TrainingRecord.objects.filter(programme_year=programme_year, certification_body=cb).values_list(
-                "held_on", "topic", "district_id"
-            )
-        )
+        stored = {
+            (held_on, topic, district_id): (pk, dict(zip(CONTENT_FIELDS, content, strict=True)))
+            for pk, held_on, topic, district_id, *content in TrainingRecord.objects.filter(
+                programme_year=programme_year, certification_body=cb
+            ).values_list("pk", "held_on", "topic", "district_id", *CONTENT_FIELDS)
+        }
+        now = timezone.now()
         for number, values in rows:
             fields, problems = parse_row(values, year=programme_year.year, cb=cb, districts=districts)
+            key: tuple[Any, ...] = ()
             if not problems:
                 problems = row_rules(fields, year=programme_year.year)
                 key = (fields["held_on"], fields["topic"], fields["district"].pk)
-                if key in stored:
-                    problems.append(("topic", _("本机构已有同一日期、区县、主题的培训记录，请勿重复上传。")))
-                elif key in seen:
+                if key in seen:
                     problems.append(
                         ("topic", _("与第%(n)d行的日期、区县、主题相同，请合并或删除重复行。") % {"n": seen[key]})
                     )
@@ -97,44 +125,53 @@ def training_batch_create(
                 try:
                     # The foreign keys are rows just read from the database and the two constraints
                     # (natural key, persons >= enterprises) are checked above for the whole batch at once;
-                    # the insert below still enforces them, so a miss can only reject the batch.
+                    # the writes below still enforce them, so a miss can only reject the batch.
                     record.full_clean(exclude=RESOLVED, validate_constraints=False)
                 except ValidationError as exc:
                     problems.extend(model_errors(exc))
                 else:
-                    records.append(record)
+                    if key not in stored:
+                        created.append(record)
+                        batch.append(record)
+                        batch.statuses.append(CREATED)
+                    else:
+                        record.pk, before = stored[key]
+                        changed = {
+                            name: [_jsonable(before[name]), _jsonable(getattr(record, name))]
+                            for name in CONTENT_FIELDS
+                            if before[name] != getattr(record, name)
+                        }
+                        if changed:
+                            record.updated_at = now
+                            updated.append((record, {"row": number, "fields": changed}))
+                        batch.append(record)
+                        batch.statuses.append(UPDATED if changed else UNCHANGED)
             errors.extend(RowError(number, field, message) for field, message in problems)
         if errors:
             raise BatchRejected(errors)
         try:
-            with transaction.atomic():
-                TrainingRecord.objects.bulk_create(records)
+            store_records(actor=actor, source=source, created=created, updated=updated)
         except IntegrityError as exc:
             raise BatchRejected(
                 [RowError(-1, "", _("保存时发现与已有记录冲突（可能同时有其他上传），未保存任何记录，请重新上传。"))]
             ) from exc
-        audit_bulk(
-            actor=actor,
-            action=AuditAction.CREATE,
-            model=TrainingRecord,
-            entries=(
-                (r.pk, str(r), {"topic": r.topic, "held_on": str(r.held_on), "person_count": r.person_count})
-                for r in records
-            ),
-            source=source,
-        )
-    return records
+    return batch
 
 
-def training_upload(*, actor: Any, year: int, uploaded_file: UploadedFile) -> list[TrainingRecord]:
-    """The upload page: read the file (``UploadRejected`` for the file as a whole) and store all rows."""
+def training_upload(*, actor: Any, year: int, uploaded_file: UploadedFile) -> TrainingBatch:
+    """The upload page: read the file (``UploadRejected`` for the file as a whole) and store all rows; the
+    answer lists every row's record (created, updated or unchanged), ``counts`` says how many of each."""
     require_cb(actor)
     return training_batch_create(actor=actor, year=year, rows=read_upload(uploaded_file), source="upload")
 
 
 __all__ = [
+    "CREATED",
+    "UNCHANGED",
+    "UPDATED",
     "BatchRejected",
     "RowError",
+    "TrainingBatch",
     "training_batch_create",
     "training_upload",
 ]
