@@ -169,13 +169,14 @@ class TrainingRecordViewSet(ScopedReadOnlyViewSet):
             batch = training_batch_create(
                 actor=request.user,
                 year=data.validated_data["programme_year"],
-                rows=list(enumerate(records)),
+                # Records are numbered from 1 in messages, as rows are ("与第1行…相同"); error keys are indexes.
+                rows=list(enumerate(records, start=1)),
                 source="api",
             )
         except BatchRejected as exc:
             by_record: dict[str, dict[str, list[str]]] = {}
             for error in exc.errors:
-                key = "batch" if error.row < 0 else str(error.row)  # -1: the batch as a whole
+                key = "batch" if error.row < 0 else str(error.row - 1)  # -1: the batch as a whole
                 by_record.setdefault(key, {}).setdefault(error.field or "non_field_errors", []).append(
                     error.message
                 )

@@ -149,7 +149,7 @@ def test_training_errors_still_store_nothing_and_duplicates_in_a_batch_stay_erro
     assert TrainingRecord.objects.get(topic=records[0]["topic"]).person_count == 9  # the update was not kept
     assert not audits("trainingrecord", "update").exists()
     twice = post(client, TRAINING, [training_record(7), training_record(7, organiser="别的单位")])
-    assert twice.status_code == 400 and "第0行" in str(twice.json()["error"]["fields"]["records"]["1"])
+    assert twice.status_code == 400 and "第1行" in str(twice.json()["error"]["fields"]["records"]["1"])
     assert TrainingRecord.objects.count() == 3
 
 

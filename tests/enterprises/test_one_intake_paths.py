@@ -91,3 +91,21 @@ def test_training_api_refuses_formula_text_like_the_ledger_api(training_open, op
     ).json()
     assert ledger["counts"]["failed"] == 1
     assert "不能以 = + - @ 开头" in ledger["results"][0]["errors"][0]["message"]
+
+
+def test_both_apis_number_records_from_1_in_messages_and_index_them_from_0(training_open, open_year):  # noqa: F811
+    user = cb_user()
+    training = {"held_on": "2024-06-01", "organiser": "主办", "topic": "重复的培训", "delivery": "线下",
+                "district_code": "120113", "enterprise_count": 1, "person_count": 1}
+    answer = api_client(user).post(TRAINING_BATCH, {"programme_year": 2024, "records": [training, dict(training)]},
+                                   format="json")
+    assert answer.status_code == 400
+    errors = answer.json()["error"]["fields"]["records"]
+    assert list(errors) == ["1"]  # the second record, by index
+    assert "与第1行" in errors["1"]["topic"][0]  # … repeats the first record
+    code = valid_uscc("120113", 77)
+    ledger = token_client(user).post(
+        LEDGER_BATCH, {"programme_year": 2024, "records": [api_record(uscc=code), api_record(uscc=code)]},
+        format="json").json()
+    assert [r["index"] for r in ledger["results"]] == [0, 1]
+    assert "已在第1行填报" in ledger["results"][1]["errors"][0]["message"]
