@@ -1,14 +1,11 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.audit import audit_record
-from portal.models import AuditAction
 from programme.models import CertificationBody, DeadlineKind, ProgrammeYear
 from programme.services import deadline_state
 
@@ -17,6 +14,10 @@ from ..intake.common import require_cb
 from ..models import (
     TrainingRecord,
 )
+from .columns import FIELDS
+
+if TYPE_CHECKING:
+    from portal.models import User
 
 
 def ensure_training_open(*, year: int, certification_body: CertificationBody) -> None:
@@ -38,23 +39,24 @@ def training_date_problem(held_on: Any, year: int) -> str | None:
     return None
 
 
-def training_record_create(*, actor: Any, source: str = "web", **fields: Any) -> TrainingRecord:
-    cb = require_cb(actor)
+def training_record_create(*, actor: User, source: str = "web", **fields: Any) -> TrainingRecord:
+    """One record from the web form, through the same pipeline as an upload and the API (the cell rules, the
+    year's deadline, the natural key: entering a stored training again updates it). Raise ``ValidationError``
+    per form field, ``PermissionDenied`` for a non-CB or a locked year."""
+    from .pipeline import BatchRejected, training_batch_create
+
+    require_cb(actor)
     year = fields.get("programme_year")
     year_value = year.pk if isinstance(year, ProgrammeYear) else int(year or 0)
-    ensure_training_open(year=year_value, certification_body=cb)
-    held_on = fields.get("held_on")
-    if held_on is not None and (problem := training_date_problem(held_on, year_value)):
-        raise ValidationError({"held_on": problem})
-    with transaction.atomic():
-        record = TrainingRecord(certification_body=cb, source=source, **fields)
-        record.full_clean()
-        record.save()
-        audit_record(
-            actor=actor,
-            action=AuditAction.CREATE,
-            obj=record,
-            source=source,
-            changes={"topic": record.topic, "held_on": str(record.held_on), "person_count": record.person_count},
-        )
-    return record
+    district = fields.get("district")
+    values = {key: fields.get(key) for key in FIELDS if key != "district_code"}
+    values["district_code"] = district.code if district is not None else ""
+    try:
+        batch = training_batch_create(actor=actor, year=year_value, rows=[(1, values)], source=source)
+    except BatchRejected as exc:
+        by_field: dict[str, list[str]] = {}
+        for error in exc.errors:
+            name = error.field or NON_FIELD_ERRORS  # the form's fields are the pipeline's columns
+            by_field.setdefault(name, []).append(error.message)
+        raise ValidationError(by_field) from exc
+    return batch[0]

@@ -109,3 +109,20 @@ def test_both_apis_number_records_from_1_in_messages_and_index_them_from_0(train
         format="json").json()
     assert [r["index"] for r in ledger["results"]] == [0, 1]
     assert "已在第1行填报" in ledger["results"][1]["errors"][0]["message"]
+
+
+def test_the_web_form_takes_the_pipeline_of_the_upload_and_the_api(client, training_open):  # noqa: F811
+    from django.urls import reverse
+
+    user = cb_user()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    form = {"programme_year": 2024, "held_on": "2024-06-03", "organiser": "@SUM(1)", "topic": "表单培训",
+            "delivery": "offline", "district_code": "120113", "enterprise_count": 2, "person_count": 3}
+    page = client.post(reverse("enterprises:training_create"), form)
+    assert page.status_code == 200 and not TrainingRecord.objects.exists()
+    assert "“主办单位”不能以 = + - @ 开头" in page.content.decode()
+    form["organiser"] = "北辰区市场监管局"
+    assert client.post(reverse("enterprises:training_create"), form).status_code == 302
+    form["person_count"] = 5  # the same training entered again, corrected: one record, updated
+    assert client.post(reverse("enterprises:training_create"), form).status_code == 302
+    assert list(TrainingRecord.objects.values_list("person_count", "source")) == [(5, "web")]
