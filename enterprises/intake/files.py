@@ -4,7 +4,9 @@
 * the content is sniffed (magic bytes), never trusted from the extension: executables, PDFs, images and
   old binary .xls files are refused by name;
 * XLSX is a zip: the member count, the total uncompressed size and the compression ratio are checked with
-  :mod:`zipfile` before anything is decompressed (zip bombs);
+  :mod:`zipfile` before anything is decompressed (zip bombs); then each part is inflated here with a cap on the
+  bytes it really yields, so a part that holds more than its header declares is refused, not read;
+* any error of a broken archive (truncated, bad CRC, headers that disagree) is an :class:`UploadRejected`;
 * every XML member's prolog is checked for DTDs and entity declarations (billion laughs, XXE) and the small
   package parts are parsed with :mod:`defusedxml`;
 * CSV must be text: UTF-8 (with or without BOM) or GB18030.
@@ -12,10 +14,15 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import struct
 import zipfile
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import filetype
 from defusedxml import ElementTree as SafeET
@@ -30,6 +37,11 @@ MAX_MEMBERS = 500
 PROLOG_LIMIT = 64 * 1024
 SMALL_XML = 2 * 1024 * 1024
 _NAME_START = re.compile(rb"<[A-Za-z_]")
+_LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
+_ZIP64 = 0xFFFFFFFF
+_CHUNK = 1024 * 1024
+
+logger = logging.getLogger(__name__)
 
 
 class UploadRejected(Exception):
@@ -95,6 +107,22 @@ def sniff_encoding(path: Path) -> str:
 
 
 def check_xlsx(path: Path) -> None:
+    """The zip guards; any error reading the archive (truncated, bad CRC, a part bigger than it says) is a
+    refusal with a message, never an exception of the zip module."""
+    try:
+        _check_xlsx(path)
+    except UploadRejected:
+        raise
+    except Exception as exc:  # zipfile, zlib, struct and OS errors of a broken archive
+        logger.info("unreadable xlsx %s: %r", path, exc)
+        raise _broken() from exc
+
+
+def _broken() -> UploadRejected:
+    return UploadRejected(_("文件已损坏，无法读取：请在Excel中打开并另存为.xlsx后重新上传。"))
+
+
+def _check_xlsx(path: Path) -> None:
     try:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile as exc:
@@ -118,27 +146,114 @@ def check_xlsx(path: Path) -> None:
         names = {m.filename for m in members}
         if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
             raise UploadRejected(_("文件不是有效的Excel（.xlsx）工作簿，请用Excel另存为.xlsx后上传。"))
+    # The sizes above are what the archive declares. Every part is now decompressed here, counting the bytes it
+    # really holds (never more than declared + 1 are inflated): a part that holds more than it declares would
+    # otherwise slip past the guards and be inflated in full by the spreadsheet reader.
+    with path.open("rb") as fh:
         for member in members:
-            if member.filename.endswith((".xml", ".rels", ".vml")):
-                _check_xml_member(archive, member)
+            _check_member(fh, member)
 
 
-def _check_xml_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:
-    refused = UploadRejected(_("Excel文件包含不允许的XML声明（DTD/实体），已拒绝。请用Excel重新保存后上传。"))
-    if member.file_size <= SMALL_XML:
-        try:
-            SafeET.fromstring(archive.read(member))
-        except DefusedXmlException as exc:
-            raise refused from exc
-        except SafeET.ParseError as exc:
+def _check_member(fh: BinaryIO, member: zipfile.ZipInfo) -> None:
+    is_xml = member.filename.endswith((".xml", ".rels", ".vml"))
+    keep_all = is_xml and member.file_size <= SMALL_XML
+    kept: list[bytes] = []
+    head = b""
+    size = 0
+    crc = 0
+    for chunk in member_chunks(fh, member, limit=member.file_size):
+        size += len(chunk)
+        crc = zlib.crc32(chunk, crc)
+        if size > member.file_size:
             raise UploadRejected(
-                _("Excel文件中的“%(part)s”已损坏，请重新保存后上传。") % {"part": member.filename}
-            ) from exc
-        return
-    with archive.open(member) as fh:
-        head = fh.read(PROLOG_LIMIT)
-    if not _prolog_is_safe(head):
-        raise refused
+                _("Excel文件中的“%(part)s”实际内容比声明的大，疑似压缩炸弹，已拒绝。请用Excel重新保存后上传。")
+                % {"part": member.filename}
+            )
+        if keep_all:
+            kept.append(chunk)
+        elif is_xml and len(head) < PROLOG_LIMIT:
+            head += chunk[: PROLOG_LIMIT - len(head)]
+    if size != member.file_size or crc != member.CRC:
+        raise UploadRejected(
+            _("Excel文件中的“%(part)s”已损坏（内容不完整或校验失败），请在Excel中打开并另存为.xlsx后重新上传。")
+            % {"part": member.filename}
+        )
+    if keep_all:
+        _check_xml(member, b"".join(kept))
+    elif is_xml and not _prolog_is_safe(head):
+        raise _refused()
+
+
+def member_chunks(fh: BinaryIO, member: zipfile.ZipInfo, *, limit: int) -> Iterator[bytes]:
+    """A zip member's content, read from its local header and inflated here in chunks: stops once more than
+    ``limit`` bytes came out, whatever the archive declares (the caller decides what that means)."""
+    fh.seek(member.header_offset)
+    local = fh.read(_LOCAL_HEADER.size)
+    if len(local) < _LOCAL_HEADER.size:
+        raise _broken()
+    signature, _version, flags, method, _time, _date, crc, packed, size, name_len, extra_len = _LOCAL_HEADER.unpack(
+        local
+    )
+    if signature != b"PK\x03\x04" or method != member.compress_type:
+        raise _broken()
+    if not flags & 0x08 and _ZIP64 not in (packed, size) and (crc, packed, size) != (
+        member.CRC, member.compress_size, member.file_size
+    ):
+        # The local header and the central directory disagree: readers differ in which one they trust.
+        raise UploadRejected(
+            _("Excel文件中的“%(part)s”大小信息前后矛盾，文件已损坏或被篡改，已拒绝。请用Excel重新保存后上传。")
+            % {"part": member.filename}
+        )
+    if member.flag_bits & 0x01:
+        raise UploadRejected(_("Excel文件已加密（设置了打开密码），请取消密码后另存为.xlsx再上传。"))
+    if member.compress_type == zipfile.ZIP_STORED:
+        inflater = None
+    elif member.compress_type == zipfile.ZIP_DEFLATED:
+        inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    else:
+        raise UploadRejected(_("Excel文件使用了不支持的压缩方式，请用Excel重新保存为.xlsx后上传。"))
+    fh.seek(member.header_offset + _LOCAL_HEADER.size + name_len + extra_len)
+    left = member.compress_size
+    produced = 0
+    while left > 0:
+        raw = fh.read(min(_CHUNK, left))
+        if not raw:
+            raise _broken()  # truncated
+        left -= len(raw)
+        if inflater is None:
+            produced += len(raw)
+            yield raw
+            if produced > limit:
+                return
+            continue
+        while raw and not inflater.eof:
+            out = inflater.decompress(raw, _CHUNK)
+            raw = inflater.unconsumed_tail
+            produced += len(out)
+            yield out
+            if produced > limit:
+                return
+    if inflater is not None:
+        if not inflater.eof:
+            raise _broken()  # the compressed stream stops short
+        tail = inflater.flush()
+        if tail:
+            yield tail
+
+
+def _refused() -> UploadRejected:
+    return UploadRejected(_("Excel文件包含不允许的XML声明（DTD/实体），已拒绝。请用Excel重新保存后上传。"))
+
+
+def _check_xml(member: zipfile.ZipInfo, data: bytes) -> None:
+    try:
+        SafeET.fromstring(data)
+    except DefusedXmlException as exc:
+        raise _refused() from exc
+    except SafeET.ParseError as exc:
+        raise UploadRejected(
+            _("Excel文件中的“%(part)s”已损坏，请重新保存后上传。") % {"part": member.filename}
+        ) from exc
 
 
 def _prolog_is_safe(head: bytes) -> bool:

@@ -231,7 +231,7 @@ def validate_upload(upload: LedgerUpload, progress: Progress = _noop) -> dict[st
         outcome = validate_rows(
             upload_id=upload.pk, parser=parser, rows=sheet.rows, total=sheet.total, progress=progress
         )
-    except UploadRejected as exc:
+    except UploadRejected as exc:  # the reader turns every error of reading the file into one
         clear_staging(upload.pk)
         LedgerUpload.objects.filter(pk=upload.pk).update(
             status=UploadStatus.REJECTED, message=str(exc), validated_at=timezone.now()
@@ -244,6 +244,8 @@ def validate_upload(upload: LedgerUpload, progress: Progress = _noop) -> dict[st
             validated_at=timezone.now(),
         )
         return {"rejected": "empty"}
+    outcome.issues.extend(sheet.warnings)  # header cells that are ignored
+    outcome.warnings += len(sheet.warnings)
     failed_name = ""
     if outcome.failed_rows:
         rows = [r for _n, r, _e in outcome.failed_rows]

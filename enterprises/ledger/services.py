@@ -119,11 +119,19 @@ def ledger_upload_commit(*, actor: Any, upload: LedgerUpload) -> LedgerUpload:
 
 
 def ledger_upload_discard(*, actor: Any, upload: LedgerUpload) -> LedgerUpload:
-    """Nothing is stored: the staged rows are dropped and the upload is kept as history."""
+    """Nothing is stored: the staged rows are dropped and the upload is kept as history. An upload waiting for
+    the user's decision can be discarded, and so can one that failed or was refused, or whose job failed
+    without saying so on the upload (it would otherwise stay “校验中”/“入库中”)."""
     _own_upload(actor, upload)
     with transaction.atomic():
         locked = LedgerUpload.objects.select_for_update().get(pk=upload.pk)
-        if locked.status != UploadStatus.READY:
+        running = locked.commit_job if locked.status == UploadStatus.COMMITTING else locked.job
+        stalled = (
+            locked.status in {UploadStatus.VALIDATING, UploadStatus.COMMITTING}
+            and running is not None
+            and running.status in {JobStatus.FAILED, JobStatus.CANCELLED}
+        )
+        if locked.status not in {UploadStatus.READY, UploadStatus.FAILED, UploadStatus.REJECTED} and not stalled:
             raise ValidationError(_("该上传当前状态为“%(s)s”，不能放弃。") % {"s": locked.get_status_display()})
         clear_staging(locked.pk)
         locked.status = UploadStatus.DISCARDED

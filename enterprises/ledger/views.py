@@ -19,6 +19,7 @@ from portal.roles import Role
 from portal.scoping import get_visible_or_404
 from programme.models import OrgUnit, OrgUnitLevel, ProgrammeYear
 from reporting.jobs import job_create
+from reporting.models import JobStatus
 
 from ..intake.common import XLSX, cb_only, user_message
 from ..models import (
@@ -178,6 +179,31 @@ def _upload(request: HttpRequest, pk: int) -> LedgerUpload:
     )
 
 
+_WORKING = {UploadStatus.VALIDATING, UploadStatus.COMMITTING}
+_DISCARDABLE = {UploadStatus.READY, UploadStatus.FAILED, UploadStatus.REJECTED}
+
+
+def _progress(upload: LedgerUpload) -> dict[str, Any]:
+    """What the status panel shows: the job at work, whether the page keeps polling (only while that job may still
+    finish: queued, running, or awaiting the worker), and what to tell the user when it stopped without the
+    upload saying so (a job that failed: the upload would otherwise stay “校验中” forever)."""
+    job = upload.commit_job if upload.status == UploadStatus.COMMITTING else upload.job
+    stalled = upload.status in _WORKING and job is not None and job.status in {JobStatus.FAILED, JobStatus.CANCELLED}
+    stalled_message = ""
+    if stalled:
+        stalled_message = (
+            _("入库时出错，本次上传未写入任何记录，请放弃后重新上传；如仍失败请联系管理员。")
+            if upload.status == UploadStatus.COMMITTING
+            else _("校验时出错，本次上传未保存任何记录，请放弃后重新上传；如仍失败请联系管理员。")
+        )
+    return {
+        "job": job,
+        "busy": upload.status in _WORKING and not stalled,
+        "stalled_message": stalled_message,
+        "can_discard": upload.status in _DISCARDABLE or stalled,
+    }
+
+
 @login_required
 def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
     upload = _upload(request, pk)
@@ -192,8 +218,7 @@ def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "querystring": page.get("querystring", ""),
             "warnings": upload.warnings_list[:200],
             "warning_more": max(0, len(upload.warnings_list) - 200),
-            "busy": upload.status in {UploadStatus.VALIDATING, UploadStatus.COMMITTING},
-            "job": upload.commit_job if upload.status == UploadStatus.COMMITTING else upload.job,
+            **_progress(upload),
             "can_act": request.user.certification_body_id == upload.certification_body_id,  # type: ignore[union-attr]
         },
     )
@@ -209,10 +234,10 @@ class _ListQuery(list):  # type: ignore[type-arg]
 @login_required
 def upload_status(request: HttpRequest, pk: int) -> HttpResponse:
     upload = _upload(request, pk)
-    busy = upload.status in {UploadStatus.VALIDATING, UploadStatus.COMMITTING}
-    job = upload.commit_job if upload.status == UploadStatus.COMMITTING else upload.job
-    response = render(request, "enterprises/_upload_status.html", {"upload": upload, "busy": busy, "job": job})
-    if not busy:
+    state = _progress(upload)
+    response = render(request, "enterprises/_upload_status.html", {"upload": upload, **state})
+    if not state["busy"]:
+        # Finished (or stopped): the panel no longer polls and the whole page is loaded again with the outcome.
         response["HX-Refresh"] = "true"
     return response
 

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
+import logging
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -9,25 +10,62 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
 from ..intake.files import UploadRejected, check_size, inspect_file
-from ..intake.reader import norm_header, open_table
-from .columns import COLUMNS, DATA_SHEET, MAX_FILE_BYTES, MAX_ROWS, OPTIONAL
+from ..intake.reader import Table, norm_header, open_table
+from .columns import COLUMNS, DATA_SHEET, HEADER_OF, MAX_FILE_BYTES, MAX_ROWS, OPTIONAL
+
+logger = logging.getLogger(__name__)
 
 # ---- reading a file -------------------------------------------------------------------------------
 _WANTED = {norm_header(h): key for key, h in [*((c.key, c.header) for c in COLUMNS), *OPTIONAL.items()]}
+# Columns of the training export that the upload does not read (an exported sheet may be uploaded again).
+_EXPORT_ONLY = {norm_header(h) for h in ("认证机构", "区县")}
 
 
-def _positions(headers: Sequence[Any]) -> dict[str, int]:
+class Rows(list[tuple[int, dict[str, Any]]]):
+    """The (row number, values by field) of a file's rows, and what the reader ignored (``warnings``)."""
+
+    def __init__(self, rows: Iterable[tuple[int, dict[str, Any]]] = (), warnings: Sequence[str] = ()) -> None:
+        super().__init__(rows)
+        self.warnings = list(warnings)
+
+
+def _positions(headers: Sequence[Any], table: Table | None = None) -> dict[str, int]:
+    return _header_map(headers, table)[0]
+
+
+def _header_map(headers: Sequence[Any], table: Table | None = None) -> tuple[dict[str, int], list[str]]:
+    """Each field's position among ``headers`` and a warning for each non-empty header that is no column of
+    the template; a column given twice or a column missing refuses the file."""
+    table = table or Table(list(headers), iter(()), 0)
     positions: dict[str, int] = {}
+    warnings: list[str] = []
     for index, header in enumerate(headers):
-        key = _WANTED.get(norm_header(header))
-        if key is not None and key not in positions:
-            positions[key] = index
+        normalised = norm_header(header)
+        key = _WANTED.get(normalised)
+        if key is None:
+            if normalised and normalised not in _EXPORT_ONLY:
+                warnings.append(
+                    _("表头“%(header)s”（%(cell)s单元格）不是模板中的列，已忽略。")
+                    % {"header": str(header).strip(), "cell": table.cell(index)}
+                )
+            continue
+        if key in positions:
+            raise UploadRejected(
+                _("表头“%(header)s”出现了两次（%(first)s和%(second)s单元格），无法确定使用哪一列："
+                  "请删除或改名其中一列后重新上传。")
+                % {
+                    "header": HEADER_OF.get(key, OPTIONAL.get(key, key)),
+                    "first": table.cell(positions[key]),
+                    "second": table.cell(index),
+                }
+            )
+        positions[key] = index
     missing = [c.header for c in COLUMNS if c.key not in positions]
     if missing:
         raise UploadRejected(
             _("表头缺少列：%(cols)s。请使用培训台账模板（第1行为表头）。") % {"cols": "、".join(missing)}
         )
-    return positions
+    return positions, warnings
 
 
 def _records(positions: dict[str, int], rows: Iterator[tuple[int, Sequence[Any]]]) -> list[tuple[int, dict[str, Any]]]:
@@ -43,22 +81,32 @@ def _records(positions: dict[str, int], rows: Iterator[tuple[int, Sequence[Any]]
     return out
 
 
-def read_rows(path: str | Path) -> list[tuple[int, dict[str, Any]]]:
+def read_rows(path: str | Path) -> Rows:
     """The (row number, values by field) of a training file's non-empty rows, after the hostile-file
-    guards of the ledger upload; raise :class:`UploadRejected` when the file as a whole is refused."""
-    table = open_table(
-        path,
-        inspect_file(path),
-        sheet_name=DATA_SHEET,
-        marker=COLUMNS[0].header,
-        no_sheet=_("没有找到培训台账工作表：请使用培训台账模板，在“%(sheet)s”工作表第1行保留表头。")
-        % {"sheet": DATA_SHEET},
-        empty_csv=_("CSV文件是空的，请使用培训台账模板填写后上传。"),
-    )
-    return _records(_positions(table.headers), table.rows)
+    guards of the ledger upload; raise :class:`UploadRejected` when the file as a whole is refused (also for
+    any error of reading it: a broken file is never an error of the page)."""
+    try:
+        table = open_table(
+            path,
+            inspect_file(path),
+            sheet_name=DATA_SHEET,
+            marker=COLUMNS[0].header,
+            no_sheet=_("没有找到培训台账工作表：请使用培训台账模板，在“%(sheet)s”工作表第1行保留表头。")
+            % {"sheet": DATA_SHEET},
+            empty_csv=_("CSV文件是空的，请使用培训台账模板填写后上传。"),
+        )
+        positions, warnings = _header_map(table.headers, table)
+        return Rows(_records(positions, table.rows), warnings)
+    except UploadRejected:
+        raise
+    except Exception as exc:
+        logger.warning("training upload %s could not be read", path, exc_info=True)
+        raise UploadRejected(
+            _("无法读取文件：文件已损坏或格式不受支持，请在Excel中打开并另存为.xlsx后重新上传。")
+        ) from exc
 
 
-def read_upload(uploaded_file: UploadedFile) -> list[tuple[int, dict[str, Any]]]:
+def read_upload(uploaded_file: UploadedFile) -> Rows:
     check_size(uploaded_file.size or 0)
     if (uploaded_file.size or 0) > MAX_FILE_BYTES:
         raise UploadRejected(

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,11 +18,15 @@ from ..intake.common import XLSX, cb_only, user_message
 from ..intake.files import UploadRejected
 from .columns import MAX_ROWS
 from .forms import TrainingRecordForm, TrainingUploadForm
-from .pipeline import BatchRejected, training_upload
+from .pipeline import BatchRejected, training_batch_create
+from .reader import read_upload
 from .selectors import training_list
 from .services import training_record_create
 from .template import template_csv as training_template_csv
 from .template import template_xlsx as training_template_xlsx
+
+if TYPE_CHECKING:
+    from portal.models import User
 
 
 # ---- training records ----------------------------------------------------------------------------
@@ -51,7 +57,7 @@ def training_create(request: HttpRequest) -> HttpResponse:
     form = TrainingRecordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            training_record_create(actor=request.user, **form.service_fields())
+            training_record_create(actor=cast("User", request.user), **form.service_fields())
         except PermissionDenied as exc:  # the year's training deadline has passed
             form.add_error(None, str(exc))
         except ValidationError as exc:
@@ -86,9 +92,14 @@ def training_upload_view(request: HttpRequest) -> HttpResponse:
     form = TrainingUploadForm(request.POST or None, request.FILES or None)
     failures = None
     if request.method == "POST" and form.is_valid():
+        notes: list[str] = []
         try:
-            records = training_upload(
-                actor=request.user, year=form.cleaned_data["year"], uploaded_file=form.cleaned_data["file"]
+            # The reader's notes (header cells it ignored) are shown whatever becomes of the rows; a file it
+            # cannot read at all is an UploadRejected with the reason (never an error of the page).
+            rows = read_upload(form.cleaned_data["file"])
+            notes = rows.warnings
+            records = training_batch_create(
+                actor=request.user, year=form.cleaned_data["year"], rows=rows, source="upload"
             )
         except BatchRejected as exc:
             failures = exc.errors
@@ -98,8 +109,12 @@ def training_upload_view(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, user_message(exc))
         else:
+            for note in notes:
+                messages.warning(request, note)
             messages.success(request, _("已导入%(n)d条培训记录。") % {"n": len(records)})
             return redirect("enterprises:training_list")
+        for note in notes:
+            messages.warning(request, note)
     years = [value for value, _label in form.fields["year"].choices][:3]  # type: ignore[attr-defined]
     return render(
         request,
