@@ -91,17 +91,15 @@ class User(AbstractUser):
 
     def clean(self) -> None:
         super().clean()
-        from programme.models import OrgUnitLevel
-
-        expected_level = {
-            Role.HQ: OrgUnitLevel.COUNTRY,
-            Role.PROVINCE: OrgUnitLevel.PROVINCE,
-            Role.DISTRICT: OrgUnitLevel.DISTRICT,
-        }.get(self.role)  # type: ignore[call-overload]
+        # The org unit's level values (programme.OrgUnitLevel), read through the field: the portal imports no
+        # feature app.
+        expected_level = {Role.HQ: "country", Role.PROVINCE: "province", Role.DISTRICT: "district"}.get(
+            self.role)  # type: ignore[call-overload]
         if expected_level and self.org_unit and self.org_unit.level != expected_level:
+            levels = dict(self.org_unit._meta.get_field("level").flatchoices)  # type: ignore[union-attr]
             raise ValidationError(
                 {"org_unit": _("角色“%(role)s”应属于%(level)s单位。")
-                 % {"role": self.get_role_display(), "level": OrgUnitLevel(expected_level).label}}
+                 % {"role": self.get_role_display(), "level": levels[expected_level]}}
             )
 
     @property

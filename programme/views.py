@@ -2,10 +2,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from enterprises.models import Enterprise
 from portal.listing import paginate
 from portal.scoping import get_visible_or_404
 
+from .dashboard import unit_figures_for
 from .models import CertificationBody, CertificationBodyStatus, OrgUnit, OrgUnitLevel
 from .selectors import cb_list, unit_list
 
@@ -23,13 +23,13 @@ def unit_list_view(request: HttpRequest) -> HttpResponse:
 def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
     unit = get_visible_or_404(OrgUnit.objects.select_related("parent"), request.user, code=code)
     children = OrgUnit.objects.visible_to(request.user).filter(parent=unit).order_by("code")
-    enterprises = Enterprise.objects.visible_to(request.user).filter(district__path__startswith=unit.path)
     return render(request, "programme/unit_detail.html", {
         "unit": unit,
         "children": children,
-        "enterprise_count": enterprises.count(),
         "ancestors": OrgUnit.objects.visible_to(request.user).filter(pk__in=unit.ancestor_ids()).exclude(pk=unit.pk)
         .order_by("path"),
+        # Other apps' figures about the unit, e.g. enterprise_count (enterprises.dashboard).
+        **unit_figures_for(request.user, unit),
     })
 
 

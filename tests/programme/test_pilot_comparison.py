@@ -9,8 +9,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from enterprises.questionnaire.pilot_comparison import pilot_enterprises
 from programme.models import PilotRegion
-from programme.pilot_comparison import pilot_comparison, pilot_enterprises
+from programme.pilot_comparison import pilot_comparison  # the hook the questionnaire fills
 from tests.factories import CertificationBodyFactory, EnterpriseFactory, hq_user, province_user
 
 from .factories import make_pilot

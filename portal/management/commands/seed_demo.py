@@ -1,15 +1,11 @@
-import importlib
 import random
 import time
 
-from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection
 
-from portal.seeding import SeedContext, registered_seeders
-
-PROJECT_APPS = ("portal", "programme", "enterprises", "enterprises.questionnaire", "assessments", "reporting")
+from portal.seeding import SeedContext, import_app_modules, registered_seeders
 
 
 class Command(BaseCommand):
@@ -22,13 +18,7 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         started = time.monotonic()
         call_command("load_reference_data", stdout=self.stdout)
-        for app in PROJECT_APPS:
-            if app in settings.INSTALLED_APPS:
-                try:
-                    importlib.import_module(f"{app}.seed")
-                except ModuleNotFoundError as exc:
-                    if exc.name != f"{app}.seed":
-                        raise
+        import_app_modules("seed")
         seed = int(options["seed"])  # type: ignore[call-overload]
         ctx = SeedContext(scale=str(options["scale"]), rng=random.Random(seed), write=self.stdout.write)
         for _order, name, func in registered_seeders():
