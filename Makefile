@@ -34,15 +34,15 @@ LOWEST_DATABASE_URL ?= $(TEST_DATABASE_URL)_lowest
 TEST_ENV := env DJANGO_SETTINGS_MODULE=portal.settings.test \
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) CELERY_TASK_ALWAYS_EAGER=1
 
-.PHONY: help install install-test demo test test-lowest lock bench-load lint typecheck unit browser services clean backup \
-	restore _lint _typecheck _messages _unit _browser
+.PHONY: help install install-test demo test test-lowest lock bench-load lint typecheck imports unit browser services \
+	clean backup restore _lint _typecheck _imports _messages _unit _browser
 
 help:
 	@echo "make demo   install, migrate, load demo data and serve http://127.0.0.1:8000 (SQLite, Celery eager)"
-	@echo "make test   install, ruff, mypy, pytest on PostgreSQL + Redis, then the browser tests"
-	@echo "make test-lowest   ruff, mypy and tests/smoke on the lowest versions pyproject.toml allows"
+	@echo "make test   install, ruff, mypy, lint-imports, pytest on PostgreSQL + Redis, then the browser tests"
+	@echo "make test-lowest   ruff, mypy, lint-imports and tests/smoke on the lowest versions pyproject.toml allows"
 	@echo "make lock [UPGRADE=1]   regenerate requirements/constraints.txt (UPGRADE=1: newest versions allowed)"
-	@echo "make lint | typecheck | unit | browser | services | backup | restore BACKUP=dir | clean"
+	@echo "make lint | typecheck | imports | unit | browser | services | backup | restore BACKUP=dir | clean"
 
 # Install into ./.venv with the lock's versions; quick when nothing changed (stamp keyed on pyproject.toml and
 # the lock).
@@ -60,6 +60,8 @@ test: install-test
 	@failed=""; \
 	echo "==> ruff check ."; $(MAKE) --no-print-directory _lint || failed="$$failed ruff"; \
 	echo "==> mypy $(TYPED_APPS)"; $(MAKE) --no-print-directory _typecheck || failed="$$failed mypy"; \
+	echo "==> lint-imports (the boundaries between the apps)"; \
+		$(MAKE) --no-print-directory _imports || failed="$$failed lint-imports"; \
 	$(MAKE) --no-print-directory _messages || failed="$$failed compilemessages"; \
 	echo "==> pytest (unit + integration) on PostgreSQL and Redis"; \
 		$(MAKE) --no-print-directory _unit || failed="$$failed pytest"; \
@@ -73,6 +75,9 @@ lint: install
 
 typecheck: install
 	@$(MAKE) --no-print-directory _typecheck
+
+imports: install
+	@$(MAKE) --no-print-directory _imports
 
 unit: install-test
 	@$(MAKE) --no-print-directory _messages _unit
@@ -99,6 +104,10 @@ _lint:
 
 _typecheck:
 	$(BIN)/mypy $(TYPED_APPS)
+
+# The import contracts of pyproject.toml ([tool.importlinter]): which app may import which.
+_imports:
+	$(BIN)/lint-imports
 
 _messages:
 	@scripts/compilemessages.sh
@@ -139,8 +148,8 @@ lock: $(UV_STAMP)
 	@{ printf '%s\n' "$$LOCK_HEADER"; cat $(LOCK); } >$(LOCK).tmp && mv $(LOCK).tmp $(LOCK)
 	@echo "==> wrote $(LOCK) ($$(grep -c '==' $(LOCK)) pins)"
 
-# The lowest versions pyproject.toml allows, installed fresh into $(LOWEST_VENV): ruff, mypy, then the smoke
-# suite (tests/smoke) on SQLite and on PostgreSQL, Celery eager with Redis as the broker. A floor that cannot
+# The lowest versions pyproject.toml allows, installed fresh into $(LOWEST_VENV): ruff, mypy, lint-imports, then
+# the smoke suite (tests/smoke) on SQLite and on PostgreSQL, Celery eager with Redis as the broker. A floor that cannot
 # run the code fails here. Every stage runs; the target fails if any did. Packages are copied, not hard-linked
 # from uv's cache, as tools that walk the checkout (compilemessages) may write into the venv.
 test-lowest: $(UV_STAMP)
@@ -153,6 +162,7 @@ test-lowest: $(UV_STAMP)
 	echo "==> ruff check . (lowest)"; $(LOWEST_VENV)/bin/ruff check . || failed="$$failed ruff"; \
 	echo "==> mypy $(TYPED_APPS) (lowest)"; \
 		$(LOWEST_VENV)/bin/mypy --cache-dir $(LOWEST_VENV)/mypy-cache $(TYPED_APPS) || failed="$$failed mypy"; \
+	echo "==> lint-imports (lowest)"; $(LOWEST_VENV)/bin/lint-imports || failed="$$failed lint-imports"; \
 	for url in sqlite:///$(CURDIR)/var/lowest.sqlite3 $(LOWEST_DATABASE_URL); do \
 		echo "==> pytest tests/smoke (lowest) on $${url%%://*}"; \
 		env DJANGO_SETTINGS_MODULE=portal.settings.test DATABASE_URL=$$url CELERY_BROKER_URL=$(TEST_BROKER_URL) \
