@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import PermissionDenied
 from drf_spectacular.types import OpenApiTypes
@@ -25,6 +25,9 @@ from ..models import (
 )
 from .selectors import ledger_list
 from .services import API_BATCH_MAX, ledger_batch_submit
+
+if TYPE_CHECKING:
+    from portal.models import User
 
 
 class LedgerRecordOutputSerializer(serializers.ModelSerializer):
@@ -173,13 +176,13 @@ class LedgerRecordViewSet(ScopedReadOnlyViewSet):
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         if self.action != "list":
-            return ledger_list(user=self.request.user).select_related("reported_district")
+            return ledger_list(user=cast("User", self.request.user)).select_related("reported_district")
         query = LedgerListQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
         certified = params.get("certified")
         qs = ledger_list(
-            user=self.request.user,
+            user=cast("User", self.request.user),
             year=params.get("programme_year"),
             district=params.get("district", ""),
             certified="" if certified is None else ("1" if certified else "0"),
@@ -212,5 +215,7 @@ class LedgerRecordViewSet(ScopedReadOnlyViewSet):
         data = LedgerBatchInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         records = data.validated_data["records"]
-        result = ledger_batch_submit(actor=request.user, year=data.validated_data["programme_year"], records=records)
+        result = ledger_batch_submit(
+            actor=cast("User", request.user), year=data.validated_data["programme_year"], records=records
+        )
         return Response(LedgerBatchOutputSerializer(result).data, status=status.HTTP_200_OK)

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
@@ -24,6 +24,9 @@ from .reader import read_sheet
 from .rules import Issue, Parsed, RowParser, Staged
 from .store import StaleUpload, clear_staging, merge_staged, write_staging
 from .template import failed_rows_xlsx
+
+if TYPE_CHECKING:
+    from portal.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -273,7 +276,7 @@ def validate_upload(upload: LedgerUpload, progress: Progress = _noop) -> dict[st
     return {"counts": upload.counts, "_status": "awaiting"}
 
 
-def commit_upload(upload: LedgerUpload, *, actor: Any, progress: Progress = _noop) -> dict[str, Any]:
+def commit_upload(upload: LedgerUpload, *, actor: User, progress: Progress = _noop) -> dict[str, Any]:
     """The commit job: merge the staged valid rows (all of them, or none on any conflict)."""
     source = f"upload:{upload.pk}"
     try:

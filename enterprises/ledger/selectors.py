@@ -1,17 +1,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 
 from ..intake.common import year_id
 from ..models import LedgerRecord, LedgerUpload
 
+if TYPE_CHECKING:
+    from portal.models import User
+
 
 def ledger_list(
     *,
-    user: Any,
+    user: User,
     year: int | str | None = None,
     q: str = "",
     district: str = "",
@@ -97,5 +100,5 @@ class LedgerPages:
         return page
 
 
-def upload_list(*, user: Any) -> QuerySet[LedgerUpload]:
+def upload_list(*, user: User) -> QuerySet[LedgerUpload]:
     return LedgerUpload.objects.visible_to(user).select_related("uploaded_by", "certification_body")

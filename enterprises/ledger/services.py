@@ -3,7 +3,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -29,10 +29,13 @@ from .pipeline import API_FIELD_OF_HEADER, api_rows, ensure_open, merge_staged, 
 from .rules import RowParser
 from .store import StaleUpload, clear_staging
 
+if TYPE_CHECKING:
+    from portal.models import User
+
 API_BATCH_MAX = 5000
 
 
-def ledger_upload_create(*, actor: Any, year: int, uploaded_file: UploadedFile) -> LedgerUpload:
+def ledger_upload_create(*, actor: User, year: int, uploaded_file: UploadedFile) -> LedgerUpload:
     """Record the upload, run the cheap guards at once (size, content sniffing, zip bomb, XML attacks) and
     queue the validation job. A refused file is kept in the history (without its content)."""
     cb = require_cb(actor)
@@ -91,13 +94,13 @@ def ledger_upload_create(*, actor: Any, year: int, uploaded_file: UploadedFile) 
     return upload
 
 
-def _own_upload(actor: Any, upload: LedgerUpload) -> None:
+def _own_upload(actor: User, upload: LedgerUpload) -> None:
     cb = require_cb(actor)
     if upload.certification_body_id != cb.pk:
         raise PermissionDenied(_("只能处理本机构的上传。"))
 
 
-def ledger_upload_commit(*, actor: Any, upload: LedgerUpload) -> LedgerUpload:
+def ledger_upload_commit(*, actor: User, upload: LedgerUpload) -> LedgerUpload:
     """The user commits the valid rows of a validated upload: a job merges them."""
     _own_upload(actor, upload)
     with transaction.atomic():
@@ -118,7 +121,7 @@ def ledger_upload_commit(*, actor: Any, upload: LedgerUpload) -> LedgerUpload:
     return locked
 
 
-def ledger_upload_discard(*, actor: Any, upload: LedgerUpload) -> LedgerUpload:
+def ledger_upload_discard(*, actor: User, upload: LedgerUpload) -> LedgerUpload:
     """Nothing is stored: the staged rows are dropped and the upload is kept as history. An upload waiting for
     the user's decision can be discarded, and so can one that failed or was refused, or whose job failed
     without saying so on the upload (it would otherwise stay “校验中”/“入库中”)."""
@@ -143,7 +146,7 @@ def ledger_upload_discard(*, actor: Any, upload: LedgerUpload) -> LedgerUpload:
     return locked
 
 
-def ledger_batch_submit(*, actor: Any, year: int, records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+def ledger_batch_submit(*, actor: User, year: int, records: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """The API batch: the same rules as the upload, stored at once; a result per record. Idempotent on the
     natural key (CB × enterprise × year): sending the same batch again reports every record unchanged."""
     cb = require_cb(actor)
@@ -231,7 +234,7 @@ def ledger_batch_submit(*, actor: Any, year: int, records: Sequence[dict[str, An
     return {"batch_id": upload.pk, "counts": counts, "results": results}
 
 
-def ledger_record_delete(*, actor: Any, record: LedgerRecord, source: str = "web") -> None:
+def ledger_record_delete(*, actor: User, record: LedgerRecord, source: str = "web") -> None:
     cb = require_cb(actor)
     if record.certification_body_id != cb.pk:
         raise PermissionDenied(_("只能删除本机构的台账记录。"))

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from portal.audit import audit_history
 from portal.figures import cached_figures, scope_of, wide_scope
+from portal.http import AuthenticatedHttpRequest
 from portal.listing import Counted, paginate
 from portal.roles import Role
 from portal.scoping import get_visible_or_404
@@ -46,7 +47,7 @@ def _ledger_filters(request: HttpRequest) -> dict[str, Any]:
 
 
 @login_required
-def ledger_list_view(request: HttpRequest) -> HttpResponse:
+def ledger_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     if user.role == Role.ENTERPRISE or user.role == Role.EXPERT:  # type: ignore[union-attr]
         raise Http404
@@ -83,7 +84,7 @@ def ledger_list_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def ledger_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def ledger_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     record = get_visible_or_404(
         LedgerRecord.objects.select_related("enterprise__district", "certification_body", "reported_district"),
         request.user,
@@ -102,7 +103,7 @@ def ledger_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def ledger_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def ledger_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     record = get_visible_or_404(LedgerRecord.objects.select_related("enterprise"), request.user, pk=pk)
     try:
         ledger_record_delete(actor=request.user, record=record)
@@ -115,7 +116,7 @@ def ledger_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 # ---- template and uploads ------------------------------------------------------------------------
 @login_required
-def template_download(request: HttpRequest, year: int, fmt: str) -> HttpResponse:
+def template_download(request: AuthenticatedHttpRequest, year: int, fmt: str) -> HttpResponse:
     if not ProgrammeYear.objects.filter(pk=year).exists() or fmt not in {"xlsx", "csv"}:
         raise Http404
     approval = getattr(request.user.certification_body, "approval_number", "")  # type: ignore[union-attr]
@@ -142,7 +143,7 @@ def _template_xlsx(year: int, approval_number: str, districts_digest: str) -> by
 
 
 @login_required
-def upload_list_view(request: HttpRequest) -> HttpResponse:
+def upload_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     if user.role not in {Role.CB, Role.HQ} and not user.is_superuser:  # type: ignore[union-attr,operator]
         raise Http404
@@ -205,7 +206,7 @@ def _progress(upload: LedgerUpload) -> dict[str, Any]:
 
 
 @login_required
-def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def upload_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     upload = _upload(request, pk)
     errors = upload.errors
     page = paginate(request, _ListQuery(errors), per_page=100) if errors else {}  # type: ignore[arg-type]
@@ -232,7 +233,7 @@ class _ListQuery(list):  # type: ignore[type-arg]
 
 
 @login_required
-def upload_status(request: HttpRequest, pk: int) -> HttpResponse:
+def upload_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     upload = _upload(request, pk)
     state = _progress(upload)
     response = render(request, "enterprises/_upload_status.html", {"upload": upload, **state})
@@ -244,7 +245,7 @@ def upload_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def upload_commit(request: HttpRequest, pk: int) -> HttpResponse:
+def upload_commit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     upload = _upload(request, pk)
     try:
         ledger_upload_commit(actor=request.user, upload=upload)
@@ -255,7 +256,7 @@ def upload_commit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def upload_discard(request: HttpRequest, pk: int) -> HttpResponse:
+def upload_discard(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     upload = _upload(request, pk)
     try:
         ledger_upload_discard(actor=request.user, upload=upload)
@@ -267,7 +268,7 @@ def upload_discard(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def upload_failed_rows(request: HttpRequest, pk: int) -> FileResponse:
+def upload_failed_rows(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     upload = _upload(request, pk)
     if not upload.failed_file:
         raise Http404

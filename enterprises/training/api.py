@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext
@@ -24,6 +24,9 @@ from .columns import FIELDS as TRAINING_FIELDS
 from .columns import MAX_ROWS as TRAINING_BATCH_MAX
 from .pipeline import CREATED, BatchRejected, training_batch_create
 from .selectors import training_list
+
+if TYPE_CHECKING:
+    from portal.models import User
 
 
 # ---- training records (培训台账) -------------------------------------------------------------------
@@ -117,12 +120,12 @@ class TrainingRecordViewSet(ScopedReadOnlyViewSet):
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         if self.action != "list":
-            return training_list(user=self.request.user)
+            return training_list(user=cast("User", self.request.user))
         query = YearDistrictQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
         return training_list(
-            user=self.request.user, year=params.get("programme_year"), district=params.get("district", "")
+            user=cast("User", self.request.user), year=params.get("programme_year"), district=params.get("district", "")
         )
 
     @extend_schema(
@@ -167,7 +170,7 @@ class TrainingRecordViewSet(ScopedReadOnlyViewSet):
             raise exceptions.ValidationError({"records": unknown})
         try:
             batch = training_batch_create(
-                actor=request.user,
+                actor=cast("User", request.user),
                 year=data.validated_data["programme_year"],
                 # Records are numbered from 1 in messages, as rows are ("与第1行…相同"); error keys are indexes.
                 rows=list(enumerate(records, start=1)),

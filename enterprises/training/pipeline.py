@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -20,6 +20,9 @@ from .reader import read_upload
 from .rules import RESOLVED, model_errors, parse_row, row_rules, text_of
 from .services import ensure_training_open
 from .store import CONTENT_FIELDS, store_records
+
+if TYPE_CHECKING:
+    from portal.models import User
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,7 @@ def _jsonable(value: Any) -> Any:
 
 
 def training_batch_create(
-    *, actor: Any, year: int, rows: Sequence[tuple[int, Mapping[str, Any]]], source: str = "upload"
+    *, actor: User, year: int, rows: Sequence[tuple[int, Mapping[str, Any]]], source: str = "upload"
 ) -> TrainingBatch:
     """Store every row or none. ``rows`` are (row number, values by field name); raise
     :class:`BatchRejected` with every failure, ``PermissionDenied`` for a non-CB or a locked year.
@@ -158,7 +161,7 @@ def training_batch_create(
     return batch
 
 
-def training_upload(*, actor: Any, year: int, uploaded_file: UploadedFile) -> TrainingBatch:
+def training_upload(*, actor: User, year: int, uploaded_file: UploadedFile) -> TrainingBatch:
     """The upload page: read the file (``UploadRejected`` for the file as a whole) and store all rows; the
     answer lists every row's record (created, updated or unchanged), ``counts`` says how many of each."""
     require_cb(actor)

@@ -1,15 +1,18 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
 from ..intake.common import year_id
 from ..models import TrainingRecord
 
+if TYPE_CHECKING:
+    from portal.models import User
+
 
 def training_list(
-    *, user: Any, year: int | str | None = None, district: str = "", q: str = ""
+    *, user: User, year: int | str | None = None, district: str = "", q: str = ""
 ) -> QuerySet[TrainingRecord]:
     qs = TrainingRecord.objects.visible_to(user).select_related("district", "certification_body")
     if year:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
@@ -12,6 +12,9 @@ from portal.models import AuditAction
 
 from ..models import TrainingRecord
 
+if TYPE_CHECKING:
+    from portal.models import User
+
 # What a record holds besides its natural key (programme year, CB, date, topic, district): a record sent again
 # with other values here is the CB's correction and updates the stored one.
 CONTENT_FIELDS = ("organiser", "delivery", "enterprise_count", "person_count")
@@ -19,7 +22,7 @@ CONTENT_FIELDS = ("organiser", "delivery", "enterprise_count", "person_count")
 
 def store_records(
     *,
-    actor: Any,
+    actor: User,
     source: str,
     created: Sequence[TrainingRecord],
     updated: Sequence[tuple[TrainingRecord, dict[str, Any]]],

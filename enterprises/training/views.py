@@ -5,10 +5,11 @@ from typing import TYPE_CHECKING, cast
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from portal.http import AuthenticatedHttpRequest
 from portal.listing import paginate
 from portal.roles import Role
 from programme.models import ProgrammeYear
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 
 # ---- training records ----------------------------------------------------------------------------
 @login_required
-def training_list_view(request: HttpRequest) -> HttpResponse:
+def training_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     if user.role not in {Role.HQ, Role.PROVINCE, Role.DISTRICT, Role.CB} and not user.is_superuser:  # type: ignore[union-attr,operator]
         raise Http404
@@ -52,7 +53,7 @@ def training_list_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def training_create(request: HttpRequest) -> HttpResponse:
+def training_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     cb_only(request)
     form = TrainingRecordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -73,7 +74,7 @@ def training_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def training_template_download(request: HttpRequest, year: int, fmt: str) -> HttpResponse:
+def training_template_download(request: AuthenticatedHttpRequest, year: int, fmt: str) -> HttpResponse:
     if not ProgrammeYear.objects.filter(pk=year).exists() or fmt not in {"xlsx", "csv"}:
         raise Http404
     if fmt == "csv":
@@ -86,7 +87,7 @@ def training_template_download(request: HttpRequest, year: int, fmt: str) -> Htt
 
 
 @login_required
-def training_upload_view(request: HttpRequest) -> HttpResponse:
+def training_upload_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Upload a whole training sheet: every row is stored, or none and the page lists each failure."""
     cb_only(request)
     form = TrainingUploadForm(request.POST or None, request.FILES or None)
