@@ -10,20 +10,10 @@ from django.utils.translation import gettext as _
 from reporting.jobs import Progress, job_handler
 from reporting.models import Job
 
-from .ledger.pipeline import commit_upload, validate_upload
-from .ledger.store import clear_staging
+from .ledger.pipeline import commit_upload, upload_failed, validate_upload
 from .models import LedgerUpload, UploadStatus
 
 logger = logging.getLogger(__name__)
-
-
-def _upload_failed(upload: LedgerUpload, *, was: str, message: str) -> None:
-    """After an unexpected error of its job: the upload (still ``was``) keeps nothing staged and says what
-    happened; it can be discarded and the file uploaded again."""
-    try:
-        clear_staging(upload.pk)
-    finally:
-        LedgerUpload.objects.filter(pk=upload.pk, status=was).update(status=UploadStatus.FAILED, message=message)
 
 
 @job_handler("ledger_validate")
@@ -41,7 +31,7 @@ def ledger_validate_job(job: Job, progress: Progress) -> dict[str, Any] | None:
         # Not a refusal of the file (those are answered by validate_upload): a fault. The job fails (job_run
         # records it) and the upload does not wait for a validation that will never finish.
         logger.exception("ledger upload %s: validation failed", upload.pk)
-        _upload_failed(
+        upload_failed(
             upload,
             was=UploadStatus.VALIDATING,
             message=_("校验时出错，本次上传未保存任何记录，请放弃后重新上传；如仍失败请联系管理员。"),
@@ -61,7 +51,7 @@ def ledger_commit_job(job: Job, progress: Progress) -> dict[str, Any] | None:
     except Exception:
         # The merge is one transaction: it was rolled back, nothing of the file is stored.
         logger.exception("ledger upload %s: commit failed", upload.pk)
-        _upload_failed(
+        upload_failed(
             upload,
             was=UploadStatus.COMMITTING,
             message=_("入库时出错，本次上传未写入任何记录，请放弃后重新上传；如仍失败请联系管理员。"),

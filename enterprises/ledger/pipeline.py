@@ -378,3 +378,12 @@ for _c in COLUMNS:
         API_FIELD_OF_HEADER[_c.header] = "dimensions"
     elif _c.key.startswith("mode:"):
         API_FIELD_OF_HEADER[_c.header] = "modes"
+
+
+def upload_failed(upload: LedgerUpload, *, was: str, message: str) -> None:
+    """After an unexpected error of its job: the upload (still ``was``) keeps nothing staged and says what
+    happened; it can be discarded and the file uploaded again."""
+    try:
+        clear_staging(upload.pk)
+    finally:
+        LedgerUpload.objects.filter(pk=upload.pk, status=was).update(status=UploadStatus.FAILED, message=message)
