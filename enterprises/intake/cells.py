@@ -87,6 +87,8 @@ def text(value: Any, header: str, *, limit: int, is_required: bool = False, hint
 
 def code(value: Any) -> str:
     """A code (division, approval number): full-width characters as ASCII, no spaces, upper case."""
+    if type(value) is str and value.isdigit() and value.isascii():
+        return value  # the usual division code
     raw = value if type(value) is str and value.isascii() else _ascii(as_text(value))
     return "".join(raw.split()).upper()
 

@@ -90,7 +90,8 @@ if (*_HEAD_KEYS, *_DIM_COLUMN_KEYS, *_MODE_COLUMN_KEYS, *_TAIL_KEYS) != _KEYS:
     raise ImportError("enterprises.ledger.validation: RowParser.parse does not match the template's columns")
 _ZERO = Decimal(0)
 _HEADER_OF = {c.key: c.header for c in COLUMNS}
-_COLUMN_OF = {c.key: c for c in COLUMNS}
+# A column's choices as a message lists them (its labels in the language of the moment).
+_LABELS = {c.key: (lambda c=c: c.options) for c in COLUMNS if c.kind == "enum"}
 
 
 ENUMS = {
@@ -476,7 +477,7 @@ class RowParser:
     def _enum(self, value: Any, key: str, header: str, required: bool, err: Any) -> str:
         try:
             return cells.choice(
-                value, header, mapping=ENUMS[key], labels=lambda: _COLUMN_OF[key].options, required=required
+                value, header, mapping=ENUMS[key], labels=_LABELS[key], required=required
             )
         except cells.CellProblem as problem:
             err(header, problem.message)

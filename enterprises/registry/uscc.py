@@ -9,6 +9,7 @@ removed and letters are upper-cased; what is stored and echoed is that normalise
 
 from __future__ import annotations
 
+import operator
 import re
 import unicodedata
 
@@ -32,7 +33,7 @@ def normalise_uscc(value: object) -> str:
 
 def check_character(code: str) -> str:
     """The 18th character for the first 17 of a code (every one of them in :data:`ALPHABET`)."""
-    total = sum(_VALUE[ch] * weight for ch, weight in zip(code[:17], _WEIGHTS, strict=True))
+    total = sum(map(operator.mul, map(_VALUE.__getitem__, code[:17]), _WEIGHTS))
     return ALPHABET[-total % 31]
 
 
