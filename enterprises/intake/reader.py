@@ -19,7 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,6 +67,54 @@ class Table:
     def cell(self, index: int) -> str:
         """The header cell of position ``index``, as Excel names it (``C1``)."""
         return f"{get_column_letter(self.first_column + index + 1)}{self.header_row}"
+
+
+@dataclass
+class Header:
+    """Where a file's header row puts each column (by key), and the header cells that are no column."""
+
+    positions: dict[str, int]
+    ignored: list[tuple[int, str, str]]  # (position, header as written, the warning for it)
+
+
+def map_header(
+    headers: Sequence[Any],
+    table: Table | None,
+    *,
+    wanted: Mapping[str, str],
+    header_of: Mapping[str, str],
+    required: Collection[str],
+    silent: Collection[str] = (),
+    missing: str,
+) -> Header:
+    """The one header rule of the uploads: ``wanted`` maps a normalised header (:func:`norm_header`) to its
+    column's key. A non-empty header that is no column (and not in ``silent``) is ignored with a warning; a
+    column given twice refuses the file naming both cells; a ``required`` key missing refuses it with
+    ``missing`` (``%(cols)s``: the headers missing)."""
+    table = table or Table(list(headers), iter(()), 0)
+    positions: dict[str, int] = {}
+    ignored: list[tuple[int, str, str]] = []
+    for index, header in enumerate(headers):
+        normalised = norm_header(header)
+        key = wanted.get(normalised)
+        if key is None:
+            if normalised and normalised not in silent:
+                text = str(header).strip()
+                ignored.append((index, text, _("表头“%(header)s”（%(cell)s单元格）不是模板中的列，已忽略。")
+                                % {"header": text, "cell": table.cell(index)}))
+            continue
+        if key in positions:
+            raise UploadRejected(
+                _("表头“%(header)s”出现了两次（%(first)s和%(second)s单元格），无法确定使用哪一列："
+                  "请删除或改名其中一列后重新上传。")
+                % {"header": header_of.get(key, key), "first": table.cell(positions[key]),
+                   "second": table.cell(index)}
+            )
+        positions[key] = index
+    absent = [header_of.get(key, key) for key in required if key not in positions]
+    if absent:
+        raise UploadRejected(missing % {"cols": "、".join(absent)})
+    return Header(positions, ignored)
 
 
 def open_table(path: str | Path, inspected: Inspected, *, sheet_name: str, marker: str, no_sheet: str,

@@ -7,8 +7,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from ..intake.files import Inspected, UploadRejected
-from ..intake.reader import Row, Table, is_empty, non_empty, norm_header, open_table
+from ..intake.files import Inspected
+from ..intake.reader import Row, Table, is_empty, map_header, non_empty, norm_header, open_table
 from .columns import COLUMNS, DATA_SHEET, ERROR_HEADER
 from .rules import Issue
 
@@ -22,45 +22,23 @@ class Sheet:
     warnings: list[Issue] = field(default_factory=list)  # header cells that are ignored
 
 
-_WANTED = {norm_header(c.header): i for i, c in enumerate(COLUMNS)}
+_WANTED = {norm_header(c.header): c.key for c in COLUMNS}
+_HEADER_OF = {c.key: c.header for c in COLUMNS}
+_REQUIRED = [c.key for c in COLUMNS if c.required]
 # The failed-rows file adds this column after the template's: it is uploaded again once corrected.
 _KNOWN_EXTRA = {norm_header(ERROR_HEADER)}
 
 
 def header_positions(headers: list[Any], table: Table | None = None) -> tuple[list[int], list[Issue]]:
     """For each of COLUMNS its position among ``headers`` (or -1), and a warning for each non-empty header that
-    is no column of the template. Refused: a column given twice, a required column missing."""
-    table = table or Table(list(headers), iter(()), 0)
-    positions = [-1] * len(COLUMNS)
-    warnings: list[Issue] = []
-    for index, header in enumerate(headers):
-        key = norm_header(header)
-        slot = _WANTED.get(key)
-        if slot is None:
-            if key and key not in _KNOWN_EXTRA:
-                warnings.append(
-                    Issue(
-                        table.header_row,
-                        str(header).strip(),
-                        _("表头“%(header)s”（%(cell)s单元格）不是模板中的列，已忽略。")
-                        % {"header": str(header).strip(), "cell": table.cell(index)},
-                        "warning",
-                    )
-                )
-            continue
-        if positions[slot] >= 0:
-            raise UploadRejected(
-                _("表头“%(header)s”出现了两次（%(first)s和%(second)s单元格），无法确定使用哪一列："
-                  "请删除或改名其中一列后重新上传。")
-                % {"header": COLUMNS[slot].header, "first": table.cell(positions[slot]), "second": table.cell(index)}
-            )
-        positions[slot] = index
-    missing = [c.header for c, pos in zip(COLUMNS, positions, strict=True) if pos < 0 and c.required]
-    if missing:
-        raise UploadRejected(
-            _("表头缺少必填列：%(cols)s。请使用本年度的台账模板（第1行为表头）。") % {"cols": "、".join(missing)}
-        )
-    return positions, warnings
+    is no column of the template (:func:`enterprises.intake.reader.map_header`)."""
+    found = map_header(
+        headers, table, wanted=_WANTED, header_of=_HEADER_OF, required=_REQUIRED, silent=_KNOWN_EXTRA,
+        missing=_("表头缺少必填列：%(cols)s。请使用本年度的台账模板（第1行为表头）。"),
+    )
+    row = table.header_row if table is not None else 1
+    warnings = [Issue(row, text, message, "warning") for _index, text, message in found.ignored]
+    return [found.positions.get(c.key, -1) for c in COLUMNS], warnings
 
 
 def map_headers(headers: list[Any]) -> list[int]:

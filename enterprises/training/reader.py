@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
 from ..intake.files import UploadRejected, check_size, inspect_file
-from ..intake.reader import Table, norm_header, open_table
+from ..intake.reader import Table, map_header, norm_header, open_table
 from .columns import COLUMNS, DATA_SHEET, HEADER_OF, MAX_FILE_BYTES, MAX_ROWS, OPTIONAL
 
 logger = logging.getLogger(__name__)
@@ -35,37 +35,12 @@ def _positions(headers: Sequence[Any], table: Table | None = None) -> dict[str, 
 
 def _header_map(headers: Sequence[Any], table: Table | None = None) -> tuple[dict[str, int], list[str]]:
     """Each field's position among ``headers`` and a warning for each non-empty header that is no column of
-    the template; a column given twice or a column missing refuses the file."""
-    table = table or Table(list(headers), iter(()), 0)
-    positions: dict[str, int] = {}
-    warnings: list[str] = []
-    for index, header in enumerate(headers):
-        normalised = norm_header(header)
-        key = _WANTED.get(normalised)
-        if key is None:
-            if normalised and normalised not in _EXPORT_ONLY:
-                warnings.append(
-                    _("表头“%(header)s”（%(cell)s单元格）不是模板中的列，已忽略。")
-                    % {"header": str(header).strip(), "cell": table.cell(index)}
-                )
-            continue
-        if key in positions:
-            raise UploadRejected(
-                _("表头“%(header)s”出现了两次（%(first)s和%(second)s单元格），无法确定使用哪一列："
-                  "请删除或改名其中一列后重新上传。")
-                % {
-                    "header": HEADER_OF.get(key, OPTIONAL.get(key, key)),
-                    "first": table.cell(positions[key]),
-                    "second": table.cell(index),
-                }
-            )
-        positions[key] = index
-    missing = [c.header for c in COLUMNS if c.key not in positions]
-    if missing:
-        raise UploadRejected(
-            _("表头缺少列：%(cols)s。请使用培训台账模板（第1行为表头）。") % {"cols": "、".join(missing)}
-        )
-    return positions, warnings
+    the template (:func:`enterprises.intake.reader.map_header`)."""
+    found = map_header(
+        headers, table, wanted=_WANTED, header_of={**HEADER_OF, **OPTIONAL}, required=[c.key for c in COLUMNS],
+        silent=_EXPORT_ONLY, missing=_("表头缺少列：%(cols)s。请使用培训台账模板（第1行为表头）。"),
+    )
+    return found.positions, [message for _index, _text, message in found.ignored]
 
 
 def _records(positions: dict[str, int], rows: Iterator[tuple[int, Sequence[Any]]]) -> list[tuple[int, dict[str, Any]]]:
