@@ -126,3 +126,27 @@ def test_the_web_form_takes_the_pipeline_of_the_upload_and_the_api(client, train
     form["person_count"] = 5  # the same training entered again, corrected: one record, updated
     assert client.post(reverse("enterprises:training_create"), form).status_code == 302
     assert list(TrainingRecord.objects.values_list("person_count", "source")) == [(5, "web")]
+
+
+def test_the_ledger_upload_reads_full_width_codes_and_chinese_dates_like_the_api(
+    open_year, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from enterprises.models import LedgerUpload
+    from tests.enterprises.factories import ledger_row, xlsx_bytes
+
+    try:
+        from enterprises.ledger.services import ledger_upload_create
+    except ImportError:  # where the services lived before the rooms
+        from enterprises.services import ledger_upload_create
+    user = cb_user()
+    codes = [valid_uscc("120113", n) for n in (61, 62)]
+    rows = [ledger_row(**{"统一社会信用代码": full_width(codes[0]), "开始日期": "2024年7月2日"}),
+            ledger_row(**{"统一社会信用代码": codes[1][:4] + full_width(codes[1][4]) + codes[1][5:]})]
+    with django_capture_on_commit_callbacks(execute=True):
+        upload = ledger_upload_create(
+            actor=user, year=2024, uploaded_file=SimpleUploadedFile("l.xlsx", xlsx_bytes(rows))
+        )
+    upload = LedgerUpload.objects.get(pk=upload.pk)
+    assert (upload.new_count, upload.failed_count) == (2, 0), upload.issues
