@@ -141,7 +141,3 @@ METHOD_TEXT = {
     QUESTIONNAIRE: "第三方问卷测评：对各省所有帮扶企业进行问卷调查，"
     "综合问卷调研中小微企业对提升成效、满意度、意见建议，确定最终得分。重点关注表现突出和提升成效进步较大的省局。",
 }
-
-
-def default_weights() -> dict[str, Decimal]:
-    return {item["code"]: item["weight"] for area in ANNEX1 for item in area["items"]}

@@ -42,10 +42,6 @@ def can_manage_evaluation(user: Any, evaluation: Evaluation) -> bool:
     return user.role == Role.PROVINCE and user.org_unit_id == evaluation.evaluator_id
 
 
-def scheme_for(*, user: Any, year: int) -> IndicatorScheme | None:
-    return IndicatorScheme.objects.visible_to(user).filter(programme_year_id=year).first()
-
-
 def scheme_items(*, scheme: IndicatorScheme) -> list[IndicatorItem]:
     return list(scheme.items.select_related("area").prefetch_related("indicators").order_by("order"))
 

@@ -49,7 +49,3 @@ def render_pdf(template_name: str, context: dict[str, Any], **options: Any) -> b
     html = render_to_string(template_name, {**context, "cjk_font_family": CJK_FONT_FAMILY})
     document = HTML(string=html, base_url="file:///", url_fetcher=StaticOnlyURLFetcher())
     return document.write_pdf(**options)  # type: ignore[no-any-return]
-
-
-def html_to_pdf(html: str) -> bytes:
-    return HTML(string=html, base_url="file:///", url_fetcher=StaticOnlyURLFetcher()).write_pdf()  # type: ignore[no-any-return]
