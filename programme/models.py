@@ -419,26 +419,13 @@ class PilotFiling(models.Model):
         return self.status in EDITABLE_FILING_STATUSES
 
 
-def _annex3_fields() -> dict[str, models.Field]:
-    from . import annex3
-
-    fields: dict[str, models.Field] = {}
-    for name in annex3.count_fields():
-        fields[name] = models.PositiveIntegerField(annex3.label(name), default=0)
-    not_negative = MinValueValidator(0, message=_("不能为负数。"))
-    for name in annex3.amount_fields():
-        nullable = name.endswith(("_before", "_after"))
-        fields[name] = models.DecimalField(
-            annex3.label(name) + "（万元）", max_digits=14, decimal_places=2,
-            null=nullable, blank=nullable, default=None if nullable else 0, validators=[not_negative],
-        )
-    for name in annex3.percent_fields():
-        fields[name] = models.DecimalField(
-            annex3.label(name) + "（%）", max_digits=5, decimal_places=2, null=True, blank=True,
-            validators=[MinValueValidator(0, message=_("百分比应在 0 到 100 之间。")),
-                        MaxValueValidator(100, message=_("百分比应在 0 到 100 之间。"))],
-        )
-    return fields
+# Validators of the annex-3 amounts and rates (the fields are written out in PilotStatistics; a test checks them
+# against programme.annex3, which defines the sheet).
+_NOT_NEGATIVE = MinValueValidator(0, message=_("不能为负数。"))
+_PERCENT = [
+    MinValueValidator(0, message=_("百分比应在 0 到 100 之间。")),
+    MaxValueValidator(100, message=_("百分比应在 0 到 100 之间。")),
+]
 
 
 def _annex3_constraints() -> list[models.BaseConstraint]:
@@ -474,7 +461,117 @@ class PilotStatistics(models.Model):
 
     filing = models.OneToOneField(PilotFiling, verbose_name=_("区域试点报送"), on_delete=models.CASCADE,
                                   related_name="statistics")
-    locals().update(_annex3_fields())
+    # The counts of tables 1 and 2 (programme.annex3.count_fields).
+    total_enterprises = models.PositiveIntegerField("区域小微企业总数（家）", default=0)
+    participating_enterprises = models.PositiveIntegerField("参与提升行动区域试点的小微企业数量（家）", default=0)
+    trained_enterprises = models.PositiveIntegerField("参与提升行动区域试点培训的小微企业数量（家）", default=0)
+    assisted_enterprises = models.PositiveIntegerField("参与提升行动区域试点精准帮扶的小微企业数量（家）", default=0)
+    leader_deployed_enterprises = models.PositiveIntegerField("“一把手”亲自部署提升行动的微企业数量（家）", default=0)
+    qms_enterprises = models.PositiveIntegerField("参与提升行动建立质量管理体系的小微企业数量（家）", default=0)
+    digital_qms_enterprises = models.PositiveIntegerField("建立数字化质量管理系统的小微企业数量（家）", default=0)
+    pain_points_found = models.PositiveIntegerField("梳理发现质量管理共性“痛点”数量（个）", default=0)
+    pain_points_solved = models.PositiveIntegerField("解决区域产业共性质量管理“痛点”问题（个）", default=0)
+    talents_trained = models.PositiveIntegerField("通过提升行动区域试点培育企业质量管理人才数量（人）", default=0)
+    high_tech_enterprises = models.PositiveIntegerField("参与“提升行动”区域试点获高新技术认定企业数量（家）", default=0)
+    standard_compliant_enterprises = models.PositiveIntegerField("开展质量管理贯标达标小微企业数量（家）", default=0)
+    quality_awards_national = models.PositiveIntegerField("试点产业获质量奖数量（个） · 国家级", default=0)
+    quality_awards_provincial = models.PositiveIntegerField("试点产业获质量奖数量（个） · 省级", default=0)
+    quality_awards_municipal = models.PositiveIntegerField("试点产业获质量奖数量（个） · 市级", default=0)
+    quality_awards_county = models.PositiveIntegerField("试点产业获质量奖数量（个） · 县级", default=0)
+    demo_zones_national = models.PositiveIntegerField("试点产业获示范区数量（个） · 国家级", default=0)
+    demo_zones_provincial = models.PositiveIntegerField("试点产业获示范区数量（个） · 省级及以下", default=0)
+    little_giants_national = models.PositiveIntegerField(
+        "试点产业培育“专精特新小巨人”企业数量（家） · 国家级", default=0
+    )
+    little_giants_provincial = models.PositiveIntegerField(
+        "试点产业培育“专精特新小巨人”企业数量（家） · 省级及以下", default=0
+    )
+    chain_pain_points_found = models.PositiveIntegerField("梳理发现产业链供应链“痛点”问题（个）", default=0)
+    common_pain_points_solved = models.PositiveIntegerField(
+        "通过“提升行动”区域试点解决区域产业共性质量管理“痛点”问题（个）", default=0
+    )
+    chain_leaders = models.PositiveIntegerField("“提升行动”区域试点中链主企业数量（家）", default=0)
+    innovations_standards = models.PositiveIntegerField("帮扶技术创新数量（项/个） · 标准", default=0)
+    innovations_systems = models.PositiveIntegerField("帮扶技术创新数量（项/个） · 制度", default=0)
+    innovations_rules = models.PositiveIntegerField("帮扶技术创新数量（项/个） · 规则", default=0)
+    innovations_plans = models.PositiveIntegerField("帮扶技术创新数量（项/个） · 方案", default=0)
+    maturity_outputs_guides = models.PositiveIntegerField("帮扶成熟度表征数量（项/个） · 形成帮扶工作指南", default=0)
+    maturity_outputs_cases = models.PositiveIntegerField("帮扶成熟度表征数量（项/个） · 典型案例", default=0)
+    maturity_outputs_methods = models.PositiveIntegerField("帮扶成熟度表征数量（项/个） · 工作法", default=0)
+    participants_cbs = models.PositiveIntegerField("相关方参与数量（个/人） · 认证机构", default=0)
+    participants_parks = models.PositiveIntegerField("相关方参与数量（个/人） · 产业/工业园区", default=0)
+    participants_associations = models.PositiveIntegerField("相关方参与数量（个/人） · 学协会", default=0)
+    participants_alliances = models.PositiveIntegerField("相关方参与数量（个/人） · 联盟", default=0)
+    participants_experts = models.PositiveIntegerField("相关方参与数量（个/人） · 专家", default=0)
+    incentive_policies = models.PositiveIntegerField("扶持激励政策（项）", default=0)
+    # Amounts in 万元 (programme.annex3.amount_fields); the before/after pairs may be left empty.
+    matching_funds = models.DecimalField(
+        "配套资金金额（万元）（万元）",
+        max_digits=14, decimal_places=2, default=0, validators=[_NOT_NEGATIVE],
+    )
+    output_value_before = models.DecimalField(
+        "区域产业产值变化（万元/亿元）（提升前）（万元）",
+        max_digits=14, decimal_places=2, null=True, blank=True, default=None, validators=[_NOT_NEGATIVE],
+    )
+    output_value_after = models.DecimalField(
+        "区域产业产值变化（万元/亿元）（提升后）（万元）",
+        max_digits=14, decimal_places=2, null=True, blank=True, default=None, validators=[_NOT_NEGATIVE],
+    )
+    export_value_before = models.DecimalField(
+        "区域产业出口产值变化（提升前）（万元）",
+        max_digits=14, decimal_places=2, null=True, blank=True, default=None, validators=[_NOT_NEGATIVE],
+    )
+    export_value_after = models.DecimalField(
+        "区域产业出口产值变化（提升后）（万元）",
+        max_digits=14, decimal_places=2, null=True, blank=True, default=None, validators=[_NOT_NEGATIVE],
+    )
+    # Rates in % (programme.annex3.percent_fields).
+    pass_rate_before = models.DecimalField(
+        "产品合格率（提升前）（%）", max_digits=5, decimal_places=2, null=True, blank=True, validators=_PERCENT
+    )
+    pass_rate_after = models.DecimalField(
+        "产品合格率（提升后）（%）", max_digits=5, decimal_places=2, null=True, blank=True, validators=_PERCENT
+    )
+    first_pass_rate_before = models.DecimalField(
+        "一次合格率（提升前）（%）", max_digits=5, decimal_places=2, null=True, blank=True, validators=_PERCENT
+    )
+    first_pass_rate_after = models.DecimalField(
+        "一次合格率（提升后）（%）", max_digits=5, decimal_places=2, null=True, blank=True, validators=_PERCENT
+    )
+    defect_rate_before = models.DecimalField(
+        "残次品率（提升前）（%）", max_digits=5, decimal_places=2, null=True, blank=True, validators=_PERCENT
+    )
+    defect_rate_after = models.DecimalField(
+        "残次品率（提升后）（%）", max_digits=5, decimal_places=2, null=True, blank=True, validators=_PERCENT
+    )
+    customer_satisfaction_before = models.DecimalField(
+        "客户满意度（%）（提升前）（%）", max_digits=5, decimal_places=2, null=True, blank=True, validators=_PERCENT
+    )
+    customer_satisfaction_after = models.DecimalField(
+        "客户满意度（%）（提升后）（%）", max_digits=5, decimal_places=2, null=True, blank=True, validators=_PERCENT
+    )
+    complaint_rate_before = models.DecimalField(
+        "投诉率（%）（提升前）（%）", max_digits=5, decimal_places=2, null=True, blank=True, validators=_PERCENT
+    )
+    complaint_rate_after = models.DecimalField(
+        "投诉率（%）（提升后）（%）", max_digits=5, decimal_places=2, null=True, blank=True, validators=_PERCENT
+    )
+    market_share_before = models.DecimalField(
+        "区域产业市场占有率（%）（提升前）（%）",
+        max_digits=5, decimal_places=2, null=True, blank=True, validators=_PERCENT
+    )
+    market_share_after = models.DecimalField(
+        "区域产业市场占有率（%）（提升后）（%）",
+        max_digits=5, decimal_places=2, null=True, blank=True, validators=_PERCENT
+    )
+    gdp_share_before = models.DecimalField(
+        "区域产业占GDP比重（%）（提升前）（%）",
+        max_digits=5, decimal_places=2, null=True, blank=True, validators=_PERCENT
+    )
+    gdp_share_after = models.DecimalField(
+        "区域产业占GDP比重（%）（提升后）（%）",
+        max_digits=5, decimal_places=2, null=True, blank=True, validators=_PERCENT
+    )
 
     objects = PilotStatisticsQuerySet.as_manager()
 
