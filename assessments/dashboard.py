@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count
 from django.http import HttpRequest
@@ -11,6 +11,9 @@ from portal.dashboard import dashboard_panel
 from portal.roles import Role
 
 from .models import Evaluation, ExpertAssignment, SelfAssessment, UnitResult
+
+if TYPE_CHECKING:
+    pass
 
 
 @dashboard_panel

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef, QuerySet
 
@@ -23,20 +23,23 @@ from .models import (
     UnitResult,
 )
 
+if TYPE_CHECKING:
+    from portal.models import User
 
-def evaluation_list(*, user: Any, year: int | None = None) -> QuerySet[Evaluation]:
+
+def evaluation_list(*, user: User, year: int | None = None) -> QuerySet[Evaluation]:
     qs = Evaluation.objects.visible_to(user).select_related("evaluator")
     if year:
         qs = qs.filter(programme_year_id=year)
     return qs.order_by("-programme_year_id", "evaluator__code")
 
 
-def evaluation_results(*, user: Any, evaluation: Evaluation) -> QuerySet[UnitResult]:
+def evaluation_results(*, user: User, evaluation: Evaluation) -> QuerySet[UnitResult]:
     return (UnitResult.objects.visible_to(user).filter(evaluation=evaluation).select_related("unit")
             .order_by("rank", "unit__code"))
 
 
-def can_manage_evaluation(user: Any, evaluation: Evaluation) -> bool:
+def can_manage_evaluation(user: User, evaluation: Evaluation) -> bool:
     if user.is_superuser or user.role == Role.HQ:
         return True
     return user.role == Role.PROVINCE and user.org_unit_id == evaluation.evaluator_id
@@ -46,18 +49,18 @@ def scheme_items(*, scheme: IndicatorScheme) -> list[IndicatorItem]:
     return list(scheme.items.select_related("area").prefetch_related("indicators").order_by("order"))
 
 
-def expert_assignments(*, user: Any, year: int | None = None) -> QuerySet[ExpertAssignment]:
+def expert_assignments(*, user: User, year: int | None = None) -> QuerySet[ExpertAssignment]:
     qs = ExpertAssignment.objects.visible_to(user).select_related("unit", "evaluation__evaluator", "expert")
     if year:
         qs = qs.filter(evaluation__programme_year_id=year)
     return qs.order_by("-evaluation__programme_year_id", "unit__code")
 
 
-def expert_scores_for(*, user: Any, assignment: ExpertAssignment) -> dict[int, ExpertScore]:
+def expert_scores_for(*, user: User, assignment: ExpertAssignment) -> dict[int, ExpertScore]:
     return {s.item_id: s for s in ExpertScore.objects.visible_to(user).filter(assignment=assignment)}
 
 
-def self_assessment_list(*, user: Any, year: int | None = None, status: str = "") -> QuerySet[SelfAssessment]:
+def self_assessment_list(*, user: User, year: int | None = None, status: str = "") -> QuerySet[SelfAssessment]:
     qs = SelfAssessment.objects.visible_to(user).select_related("unit")
     if year:
         qs = qs.filter(programme_year_id=year)
@@ -73,7 +76,7 @@ class CourseCoverage:
     missing: list[CertificationBody]
 
 
-def training_course_coverage(*, user: Any, year: int, unit: OrgUnit) -> CourseCoverage:
+def training_course_coverage(*, user: User, year: int, unit: OrgUnit) -> CourseCoverage:
     """Participating CBs (a ledger record that year in the unit's area) and which have no training course."""
     from enterprises.models import LedgerRecord
 
@@ -92,7 +95,7 @@ def training_course_coverage(*, user: Any, year: int, unit: OrgUnit) -> CourseCo
     )
 
 
-def report_list(*, user: Any, evaluation: Evaluation | None = None, year: int | None = None,
+def report_list(*, user: User, evaluation: Evaluation | None = None, year: int | None = None,
                 kind: str = "") -> QuerySet[Report]:
     qs = Report.objects.visible_to(user).select_related("scope_unit")
     if evaluation is not None:
@@ -104,7 +107,7 @@ def report_list(*, user: Any, evaluation: Evaluation | None = None, year: int | 
     return qs
 
 
-def districts_without_cases(*, user: Any, year: int) -> QuerySet[OrgUnit]:
+def districts_without_cases(*, user: User, year: int) -> QuerySet[OrgUnit]:
     """Districts in the user's area that have not yet recommended an excellent case for the year (seed 002:
     各区至少推荐1个典型案例). HQ: every district; province and district staff: their own area; others: none."""
     districts = OrgUnit.objects.filter(level=OrgUnitLevel.DISTRICT, is_active=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -44,10 +44,13 @@ from .models import (
 )
 from .questionnaire_adapter import figures_by_unit
 
+if TYPE_CHECKING:
+    from portal.models import User
+
 Progress = Callable[[int, int], None]
 
 
-def _is_hq(actor: Any) -> bool:
+def _is_hq(actor: User | None) -> bool:
     return bool(actor is not None and (actor.is_superuser or actor.role == Role.HQ))
 
 
@@ -55,7 +58,7 @@ def _is_hq(actor: Any) -> bool:
 
 
 @transaction.atomic
-def scheme_ensure(*, actor: Any, year: int, source: str = "web") -> IndicatorScheme:
+def scheme_ensure(*, actor: User | None, year: int, source: str = "web") -> IndicatorScheme:
     """The year's scheme, created from annex 1 with the default weights the first time it is needed."""
     programme_year = ProgrammeYear.objects.get(pk=year)
     scheme, created = IndicatorScheme.objects.get_or_create(programme_year=programme_year)
@@ -81,7 +84,7 @@ def scheme_ensure(*, actor: Any, year: int, source: str = "web") -> IndicatorSch
 
 
 def scheme_set_weights(
-    *, actor: Any, scheme: IndicatorScheme, weights: Mapping[str, Any], scales: Mapping[str, Any] | None = None
+    *, actor: User, scheme: IndicatorScheme, weights: Mapping[str, Any], scales: Mapping[str, Any] | None = None
 ) -> IndicatorScheme:
     """HQ sets the points of each item (summing to 100) and the expert scale, before scoring starts."""
     if not _is_hq(actor):
@@ -143,7 +146,7 @@ def parent_evaluator_of(unit: OrgUnit) -> OrgUnit | None:
     return None
 
 
-def _require_own_unit(actor: Any, unit: OrgUnit) -> None:
+def _require_own_unit(actor: User, unit: OrgUnit) -> None:
     if actor is None or actor.role not in (Role.PROVINCE, Role.DISTRICT) or actor.org_unit_id != unit.pk:
         raise PermissionDenied(_("只能填写本单位的自评材料。"))
 
@@ -158,7 +161,7 @@ def _require_open(*, year: int, unit: OrgUnit) -> Any:
     return state
 
 
-def self_assessment_get_or_create(*, actor: Any, year: int, unit: OrgUnit) -> SelfAssessment:
+def self_assessment_get_or_create(*, actor: User, year: int, unit: OrgUnit) -> SelfAssessment:
     _require_own_unit(actor, unit)
     scheme_ensure(actor=actor, year=year)
     sa, created = SelfAssessment.objects.get_or_create(programme_year_id=year, unit=unit)
@@ -169,7 +172,7 @@ def self_assessment_get_or_create(*, actor: Any, year: int, unit: OrgUnit) -> Se
 
 def self_assessment_save(
     *,
-    actor: Any,
+    actor: User,
     self_assessment: SelfAssessment,
     figures: Mapping[str, Any],
     narratives: Mapping[int, str],
@@ -217,7 +220,7 @@ def self_assessment_save(
     return sa
 
 
-def self_assessment_submit(*, actor: Any, self_assessment: SelfAssessment) -> SelfAssessment:
+def self_assessment_submit(*, actor: User, self_assessment: SelfAssessment) -> SelfAssessment:
     _require_own_unit(actor, self_assessment.unit)
     with transaction.atomic():
         sa = SelfAssessment.objects.select_for_update().get(pk=self_assessment.pk)
@@ -235,7 +238,7 @@ def self_assessment_submit(*, actor: Any, self_assessment: SelfAssessment) -> Se
 
 
 def self_assessment_review(
-    *, actor: Any, self_assessment: SelfAssessment, accept: bool, comment: str = ""
+    *, actor: User, self_assessment: SelfAssessment, accept: bool, comment: str = ""
 ) -> SelfAssessment:
     """The level above accepts the submission, or returns it with comments for the unit to revise."""
     evaluator = parent_evaluator_of(self_assessment.unit)
@@ -293,7 +296,7 @@ def detect_evidence_type(head: bytes, extension: str) -> str | None:
     return EVIDENCE_TYPES[extension] if ok else None
 
 
-def evidence_upload(*, actor: Any, self_assessment: SelfAssessment, upload: UploadedFile,
+def evidence_upload(*, actor: User, self_assessment: SelfAssessment, upload: UploadedFile,
                     item: IndicatorItem | None = None) -> Evidence:
     _require_own_unit(actor, self_assessment.unit)
     if not self_assessment.is_editable:
@@ -323,7 +326,7 @@ def evidence_upload(*, actor: Any, self_assessment: SelfAssessment, upload: Uplo
 # --- Excellent cases and training courses --------------------------------------------------------------
 
 
-def excellent_case_add(*, actor: Any, year: int, district: OrgUnit, title: str, summary: str = "",
+def excellent_case_add(*, actor: User, year: int, district: OrgUnit, title: str, summary: str = "",
                        enterprise: Any = None) -> ExcellentCase:
     """A district recommends an excellent case — at most five per district per year."""
     if actor is None or actor.role != Role.DISTRICT or actor.org_unit_id != district.pk:
@@ -351,7 +354,7 @@ def excellent_case_add(*, actor: Any, year: int, district: OrgUnit, title: str, 
     return case
 
 
-def excellent_case_recommend(*, actor: Any, case: ExcellentCase, recommend: bool = True) -> ExcellentCase:
+def excellent_case_recommend(*, actor: User, case: ExcellentCase, recommend: bool = True) -> ExcellentCase:
     """The province recommends one of its districts' cases to HQ (择优向总局推荐), or withdraws it."""
     province = case.district.province_code
     if (actor is None or actor.role != Role.PROVINCE or actor.org_unit is None
@@ -367,7 +370,7 @@ def excellent_case_recommend(*, actor: Any, case: ExcellentCase, recommend: bool
     return case
 
 
-def training_course_submit(*, actor: Any, year: int, title: str, summary: str = "") -> TrainingCourse:
+def training_course_submit(*, actor: User, year: int, title: str, summary: str = "") -> TrainingCourse:
     if actor is None or actor.role != Role.CB or actor.certification_body_id is None:
         raise PermissionDenied(_("培训课程由认证机构报送。"))
     if not title.strip():
@@ -384,7 +387,7 @@ def training_course_submit(*, actor: Any, year: int, title: str, summary: str = 
 # --- Evaluation and experts ----------------------------------------------------------------------------
 
 
-def _require_evaluator(actor: Any, evaluator: OrgUnit) -> None:
+def _require_evaluator(actor: User | None, evaluator: OrgUnit) -> None:
     if evaluator.level == OrgUnitLevel.COUNTRY:
         ok = _is_hq(actor)
     else:
@@ -394,7 +397,7 @@ def _require_evaluator(actor: Any, evaluator: OrgUnit) -> None:
 
 
 @transaction.atomic
-def evaluation_ensure(*, actor: Any, year: int, evaluator: OrgUnit, source: str = "web") -> Evaluation:
+def evaluation_ensure(*, actor: User | None, year: int, evaluator: OrgUnit, source: str = "web") -> Evaluation:
     """The evaluation of ``evaluator``'s units for a year (HQ → provinces, a province → districts)."""
     if evaluator.level not in (OrgUnitLevel.COUNTRY, OrgUnitLevel.PROVINCE):
         raise ValidationError(_("只有总局和省局组织工作成效评估。"))
@@ -417,7 +420,7 @@ def expert_conflict(expert: Any, unit: OrgUnit) -> bool:
     return expert.org_unit is not None and expert.org_unit.path.startswith(unit.path)
 
 
-def expert_assign(*, actor: Any, evaluation: Evaluation, expert: Any, unit: OrgUnit) -> ExpertAssignment:
+def expert_assign(*, actor: User, evaluation: Evaluation, expert: Any, unit: OrgUnit) -> ExpertAssignment:
     _require_evaluator(actor, evaluation.evaluator)
     if expert.role != Role.EXPERT or not expert.is_active:
         raise ValidationError({"expert": _("“%(name)s”不是评估专家账号。") % {"name": expert.username}})
@@ -436,7 +439,7 @@ def expert_assign(*, actor: Any, evaluation: Evaluation, expert: Any, unit: OrgU
     return assignment
 
 
-def expert_score_save(*, actor: Any, assignment: ExpertAssignment, item: IndicatorItem, score: Any,
+def expert_score_save(*, actor: User, assignment: ExpertAssignment, item: IndicatorItem, score: Any,
                       comment: str) -> ExpertScore:
     if actor is None or actor.pk != assignment.expert_id:
         raise PermissionDenied(_("只能为分配给您的单位评分。"))
@@ -477,7 +480,7 @@ def _item_specs(scheme: IndicatorScheme) -> tuple[list[scoring.ItemSpec], list[s
     return specs, keys
 
 
-def evaluation_compute(*, actor: Any, evaluation: Evaluation, progress: Progress | None = None,
+def evaluation_compute(*, actor: User | None, evaluation: Evaluation, progress: Progress | None = None,
                        source: str = "web") -> list[UnitResult]:
     """Score and rank every evaluated unit and store the results (a clean redo each time)."""
     if source != "seed":
@@ -539,7 +542,7 @@ def evaluation_compute(*, actor: Any, evaluation: Evaluation, progress: Progress
     return rows
 
 
-def evaluation_publish(*, actor: Any, evaluation: Evaluation) -> Evaluation:
+def evaluation_publish(*, actor: User, evaluation: Evaluation) -> Evaluation:
     """Make the results visible to the evaluated units."""
     _require_evaluator(actor, evaluation.evaluator)
     with transaction.atomic():

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from portal.http import AuthenticatedHttpRequest
 from portal.models import User
 from portal.roles import Role
 from portal.scoping import get_visible_or_404
@@ -73,7 +74,7 @@ def _year(request: HttpRequest) -> int:
 
 
 @login_required
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     user: Any = request.user
     if user.role == Role.EXPERT:
         return redirect("assessments:expert_home")
@@ -93,7 +94,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def scheme_detail(request: HttpRequest, year: int) -> HttpResponse:
+def scheme_detail(request: AuthenticatedHttpRequest, year: int) -> HttpResponse:
     user: Any = request.user
     if user.role not in (Role.HQ, Role.PROVINCE, Role.DISTRICT, Role.EXPERT) and not user.is_superuser:
         raise Http404
@@ -130,7 +131,7 @@ def _programme_year_or_404(year: int) -> ProgrammeYear:
 
 
 @login_required
-def self_assessment_mine(request: HttpRequest, year: int) -> HttpResponse:
+def self_assessment_mine(request: AuthenticatedHttpRequest, year: int) -> HttpResponse:
     user: Any = request.user
     if user.role not in (Role.PROVINCE, Role.DISTRICT) or user.org_unit is None:
         raise Http404
@@ -162,7 +163,7 @@ def self_assessment_mine(request: HttpRequest, year: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def evidence_upload(request: HttpRequest, year: int) -> HttpResponse:
+def evidence_upload(request: AuthenticatedHttpRequest, year: int) -> HttpResponse:
     user: Any = request.user
     sa = get_visible_or_404(SelfAssessment.objects.all(), user, programme_year_id=year, unit_id=user.org_unit_id)
     form = EvidenceForm(request.POST, request.FILES,
@@ -180,7 +181,7 @@ def evidence_upload(request: HttpRequest, year: int) -> HttpResponse:
 
 
 @login_required
-def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
+def evidence_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     evidence = get_visible_or_404(Evidence.objects.all(), request.user, pk=pk)
     response = FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name,
                             content_type=evidence.content_type)
@@ -189,7 +190,7 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
 
 
 @login_required
-def self_assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def self_assessment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     sa = get_visible_or_404(SelfAssessment.objects.select_related("unit", "reviewed_by"), user, pk=pk)
     form = ReviewForm(request.POST or None)
@@ -223,7 +224,7 @@ MISSING_SHOWN = 200
 
 
 @login_required
-def cases(request: HttpRequest, year: int) -> HttpResponse:
+def cases(request: AuthenticatedHttpRequest, year: int) -> HttpResponse:
     user: Any = request.user
     if user.role not in (Role.HQ, Role.PROVINCE, Role.DISTRICT) and not user.is_superuser:
         raise Http404
@@ -249,7 +250,7 @@ def cases(request: HttpRequest, year: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def case_recommend(request: HttpRequest, pk: int) -> HttpResponse:
+def case_recommend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     case = get_visible_or_404(ExcellentCase.objects.select_related("district"), user, pk=pk)
     recommend = request.POST.get("recommend") != "0"
@@ -263,7 +264,7 @@ def case_recommend(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def courses(request: HttpRequest, year: int) -> HttpResponse:
+def courses(request: AuthenticatedHttpRequest, year: int) -> HttpResponse:
     user: Any = request.user
     if user.role not in (Role.HQ, Role.PROVINCE, Role.DISTRICT, Role.CB) and not user.is_superuser:
         raise Http404
@@ -286,7 +287,7 @@ def courses(request: HttpRequest, year: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def evaluation_start(request: HttpRequest) -> HttpResponse:
+def evaluation_start(request: AuthenticatedHttpRequest) -> HttpResponse:
     user: Any = request.user
     year = _year(request)
     if user.org_unit is None or user.role not in (Role.HQ, Role.PROVINCE):
@@ -301,7 +302,7 @@ def evaluation_start(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def evaluation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def evaluation_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     evaluation = get_visible_or_404(Evaluation.objects.select_related("evaluator"), user, pk=pk)
     if user.role == Role.EXPERT:
@@ -325,7 +326,7 @@ def evaluation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "assessments/evaluation.html", context)
 
 
-def _managed_evaluation(request: HttpRequest, pk: int) -> Evaluation:
+def _managed_evaluation(request: AuthenticatedHttpRequest, pk: int) -> Evaluation:
     evaluation = get_visible_or_404(Evaluation.objects.select_related("evaluator"), request.user, pk=pk)
     if not can_manage_evaluation(request.user, evaluation):
         raise Http404
@@ -334,7 +335,7 @@ def _managed_evaluation(request: HttpRequest, pk: int) -> Evaluation:
 
 @login_required
 @require_POST
-def evaluation_run(request: HttpRequest, pk: int) -> HttpResponse:
+def evaluation_run(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     evaluation = _managed_evaluation(request, pk)
     job = job_create(actor=request.user, kind=EVALUATION_RUN,
                      title=_("%(e)s：计算得分并生成报告") % {"e": evaluation},
@@ -343,7 +344,7 @@ def evaluation_run(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def run_status(request: HttpRequest, job_id: int) -> HttpResponse:
+def run_status(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse:
     job = get_visible_or_404(Job.objects.all(), request.user, pk=job_id)
     if job.kind not in (EVALUATION_RUN, SUMMARY):
         raise Http404
@@ -353,7 +354,7 @@ def run_status(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def evaluation_publish(request: HttpRequest, pk: int) -> HttpResponse:
+def evaluation_publish(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     evaluation = _managed_evaluation(request, pk)
     try:
         services.evaluation_publish(actor=request.user, evaluation=evaluation)
@@ -365,7 +366,7 @@ def evaluation_publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def expert_assign(request: HttpRequest, pk: int) -> HttpResponse:
+def expert_assign(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     evaluation = _managed_evaluation(request, pk)
     expert = User.objects.filter(pk=request.POST.get("expert") or 0, role=Role.EXPERT).first()
     unit = evaluation.evaluated_units().filter(code=request.POST.get("unit", "")).first()
@@ -383,7 +384,7 @@ def expert_assign(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def national_pack_start(request: HttpRequest) -> HttpResponse:
+def national_pack_start(request: AuthenticatedHttpRequest) -> HttpResponse:
     """HQ: every provincial unit's summary plus the national files in one ZIP, fanned out over the workers."""
     user: Any = request.user
     year = _year(request)
@@ -397,7 +398,7 @@ def national_pack_start(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def summary_start(request: HttpRequest) -> HttpResponse:
+def summary_start(request: AuthenticatedHttpRequest) -> HttpResponse:
     user: Any = request.user
     year = _year(request)
     if user.org_unit is None or user.role not in (Role.HQ, Role.PROVINCE):
@@ -409,7 +410,7 @@ def summary_start(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def report_download(request: HttpRequest, pk: int) -> FileResponse:
+def report_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     report = get_visible_or_404(Report.objects.all(), request.user, pk=pk)
     if not report.file:
         raise Http404
@@ -420,7 +421,7 @@ def report_download(request: HttpRequest, pk: int) -> FileResponse:
 
 
 @login_required
-def expert_home(request: HttpRequest) -> HttpResponse:
+def expert_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     user: Any = request.user
     if user.role != Role.EXPERT:
         raise Http404
@@ -429,7 +430,7 @@ def expert_home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def expert_score(request: HttpRequest, pk: int) -> HttpResponse:
+def expert_score(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     assignment = get_visible_or_404(
         ExpertAssignment.objects.select_related("unit", "evaluation", "evaluation__evaluator"), user, pk=pk)

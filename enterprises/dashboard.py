@@ -3,7 +3,7 @@ panel (this year's ledger at a glance and the latest uploads) and the enterprise
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -18,8 +18,11 @@ from programme.models import OrgUnit
 
 from .models import Enterprise, LedgerRecord, LedgerUpload, TrainingRecord
 
+if TYPE_CHECKING:
+    from portal.models import User
 
-def ledger_counts(*, user: Any) -> dict[str, int]:
+
+def ledger_counts(*, user: User) -> dict[str, int]:
     records = LedgerRecord.objects.visible_to(user)
     counts = {"enterprises": Enterprise.objects.visible_to(user).count(), "ledger_records": records.count()}
     if cb_counted_by_ledger(user):
@@ -31,7 +34,7 @@ def ledger_counts(*, user: Any) -> dict[str, int]:
 @dashboard_panel(slot="counts", order=20)
 def ledger_counts_panel(request: HttpRequest) -> dict[str, Any] | None:
     """The enterprises and ledger records in the user's scope (after programme's unit and CB tiles)."""
-    user: Any = request.user
+    user = cast("User", request.user)
     role = role_of(user)
     if role not in COUNT_ROLES:
         return None
@@ -51,7 +54,7 @@ def ledger_counts_panel(request: HttpRequest) -> dict[str, Any] | None:
 
 
 @unit_figures
-def unit_enterprise_count(user: Any, unit: OrgUnit) -> dict[str, Any]:
+def unit_enterprise_count(user: User, unit: OrgUnit) -> dict[str, Any]:
     """The unit page's "辖区企业": the enterprises in the unit's subtree that the user may see."""
     enterprises = Enterprise.objects.visible_to(user).filter(district__path__startswith=unit.path)
     return {"enterprise_count": enterprises.count()}

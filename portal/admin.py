@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -17,6 +17,9 @@ from .roles import STAFF_ROLES, Role
 admin.site.site_header = _("小微企业质量管理体系认证提升行动 管理后台")
 admin.site.site_title = _("提升行动管理后台")
 admin.site.index_title = _("数据管理")
+
+if TYPE_CHECKING:
+    from .models import User
 
 
 def _is_hq(request: HttpRequest) -> bool:
@@ -45,6 +48,12 @@ def form_changes(form: Any) -> dict[str, Any]:
     return {name: _audit_value(cleaned.get(name)) for name in form.changed_data if name not in SECRET_FIELDS}
 
 
+
+def _actor(request: HttpRequest) -> User:
+    """The admin is for signed-in staff only: its user is a :class:`User`."""
+    return cast("User", request.user)
+
+
 class ScopedAdminMixin:
     """The admin reads through the same ``visible_to`` policy as every view: HQ edits, other staff read
     what is in their scope, and nobody else gets in. Every save and delete made here writes the same
@@ -54,7 +63,7 @@ class ScopedAdminMixin:
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)  # type: ignore[misc]
-        audit_record(actor=request.user, action=AuditAction.UPDATE if change else AuditAction.CREATE, obj=obj,
+        audit_record(actor=_actor(request), action=AuditAction.UPDATE if change else AuditAction.CREATE, obj=obj,
                      source=ADMIN_SOURCE, changes=form_changes(form))
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
@@ -63,21 +72,21 @@ class ScopedAdminMixin:
             (f.instance.pk, str(f.instance), {}) for f in formset.deleted_forms if f.instance.pk is not None]
         super().save_formset(request, form, formset, change)  # type: ignore[misc]
         for obj in formset.new_objects:
-            audit_record(actor=request.user, action=AuditAction.CREATE, obj=obj, source=ADMIN_SOURCE,
+            audit_record(actor=_actor(request), action=AuditAction.CREATE, obj=obj, source=ADMIN_SOURCE,
                          changes={"parent": str(form.instance.pk)})
         for obj, fields in formset.changed_objects:
-            audit_record(actor=request.user, action=AuditAction.UPDATE, obj=obj, source=ADMIN_SOURCE,
+            audit_record(actor=_actor(request), action=AuditAction.UPDATE, obj=obj, source=ADMIN_SOURCE,
                          changes={name: _audit_value(getattr(obj, name, None)) for name in fields
                                   if name not in SECRET_FIELDS})
         if deleted:
-            audit_bulk(actor=request.user, action=AuditAction.DELETE, model=formset.model, entries=deleted,
+            audit_bulk(actor=_actor(request), action=AuditAction.DELETE, model=formset.model, entries=deleted,
                        source=ADMIN_SOURCE)
 
     def log_deletions(self, request: HttpRequest, queryset: Any) -> Any:
         # Called by the delete view and the "delete selected" action just before the rows go.
         objects = list(queryset)
         if objects:
-            audit_bulk(actor=request.user, action=AuditAction.DELETE, model=type(objects[0]),
+            audit_bulk(actor=_actor(request), action=AuditAction.DELETE, model=type(objects[0]),
                        entries=[(obj.pk, str(obj), {}) for obj in objects], source=ADMIN_SOURCE)
         return super().log_deletions(request, objects)  # type: ignore[misc]
 
@@ -128,7 +137,7 @@ class ScopedImportExportMixin(ImportExportMixin):
                 (row.object_id, row.object_repr or "", {"import": True}))
         model = self.model  # type: ignore[attr-defined]
         for action, entries in by_action.items():
-            audit_bulk(actor=request.user, action=action, model=model, entries=entries,
+            audit_bulk(actor=_actor(request), action=action, model=model, entries=entries,
                        source=f"{ADMIN_SOURCE}:import")
 
 
@@ -151,7 +160,7 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
         if request.method == "POST" and response.status_code == 302:
             user = User.objects.filter(pk=id).first()
             if user is not None:
-                audit_record(actor=request.user, action=AuditAction.UPDATE, obj=user, source=ADMIN_SOURCE,
+                audit_record(actor=_actor(request), action=AuditAction.UPDATE, obj=user, source=ADMIN_SOURCE,
                              changes={"password": "reset"})
         return response
 

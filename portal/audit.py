@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
 from .models import AuditEvent
+
+if TYPE_CHECKING:
+    from portal.models import User
 
 
 def _object_type(obj: models.Model | type[models.Model]) -> str:
@@ -15,7 +18,7 @@ def _object_type(obj: models.Model | type[models.Model]) -> str:
 
 
 def audit_record(
-    *, actor: Any, action: str, obj: models.Model, source: str = "web", changes: dict[str, Any] | None = None
+    *, actor: User | None, action: str, obj: models.Model, source: str = "web", changes: dict[str, Any] | None = None
 ) -> AuditEvent:
     return AuditEvent.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
@@ -30,7 +33,7 @@ def audit_record(
 
 def audit_bulk(
     *,
-    actor: Any,
+    actor: User | None,
     action: str,
     model: type[models.Model],
     entries: Iterable[tuple[Any, str, dict[str, Any]]],
@@ -38,7 +41,7 @@ def audit_bulk(
     batch_size: int = 2000,
 ) -> int:
     """Record many changes at once: ``entries`` are (pk, repr, changes) triples."""
-    actor_id = actor.pk if getattr(actor, "pk", None) else None
+    actor_id = actor.pk if actor is not None and actor.pk else None
     rows = [
         AuditEvent(
             actor_id=actor_id,

@@ -22,13 +22,16 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
 from .roles import Role
+
+if TYPE_CHECKING:
+    from portal.models import User
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
@@ -44,7 +47,7 @@ class Figures(Generic[T]):
     as_of: datetime  # when the figures were computed
 
 
-def scope_of(user: Any) -> str:
+def scope_of(user: User) -> str:
     """What the tenant policy (``visible_to``) decides a user's rows by: users with the same scope see the
     same rows, users with different scopes never share a cached figure."""
     if user.is_superuser or user.role == Role.HQ:
@@ -58,7 +61,7 @@ def scope_of(user: Any) -> str:
     return f"user:{user.pk}"  # experts and accounts without a role: their own rows only
 
 
-def wide_scope(user: Any) -> bool:
+def wide_scope(user: User) -> bool:
     """HQ (and superusers) and provincial bureaus: scopes whose figures are worth keeping for a minute."""
     return bool(user.is_superuser or user.role in (Role.HQ, Role.PROVINCE))
 

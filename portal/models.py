@@ -161,7 +161,7 @@ class AuditEvent(models.Model):
 class NotificationQuerySet(ScopedQuerySet["Notification"]):
     """Notifications are personal: everyone, HQ included, sees only their own."""
 
-    def visible_to(self, user: Any) -> NotificationQuerySet:
+    def visible_to(self, user: User) -> NotificationQuerySet:
         if user is None or not getattr(user, "is_authenticated", False):
             return self.none()
         return self.filter(recipient=user)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
@@ -11,11 +11,14 @@ from .audit import audit_record
 from .models import AuditAction, User
 from .roles import STAFF_ROLES, Role
 
+if TYPE_CHECKING:
+    from portal.models import User
+
 
 @transaction.atomic
 def user_create(
     *,
-    actor: Any,
+    actor: User | None,
     username: str,
     password: str,
     role: str,
@@ -49,7 +52,7 @@ def user_create(
     return user
 
 
-def role_of(user: Any) -> str:
+def role_of(user: User) -> str:
     """The effective role: a superuser without a role acts as HQ."""
     if user.is_superuser and not user.role:
         return str(Role.HQ)

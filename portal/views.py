@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from .dashboard import dashboard_counts, panels_for
 from .health import PARTS as HEALTH_PARTS
 from .health import health_report
+from .http import AuthenticatedHttpRequest
 from .listing import paginate
 from .models import Notification
 from .notifications import notification_mark_read
@@ -27,7 +28,7 @@ DASHBOARD_TEMPLATES: dict[str, str] = {
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     role = role_of(user)
     template = DASHBOARD_TEMPLATES.get(role)
@@ -64,14 +65,14 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 @login_required
-def notification_list(request: HttpRequest) -> HttpResponse:
+def notification_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     qs = Notification.objects.visible_to(request.user)
     return render(request, "portal/notification_list.html", paginate(request, qs, per_page=30))
 
 
 @login_required
 @require_POST
-def notification_read(request: HttpRequest) -> HttpResponse:
+def notification_read(request: AuthenticatedHttpRequest) -> HttpResponse:
     ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()] or None
     notification_mark_read(user=request.user, ids=ids)  # type: ignore[arg-type]
     return redirect("notification_list")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -24,6 +24,9 @@ from portal.roles import Role
 from portal.services import role_of
 
 from .models import CertificationBody, Deadline, OrgUnit, OrgUnitLevel, Phase, ProgrammeYear
+
+if TYPE_CHECKING:
+    from portal.models import User
 
 COUNT_ROLES = frozenset({Role.HQ, Role.PROVINCE, Role.DISTRICT, Role.CB})  # dashboards with count tiles
 UNIT_ROLES = frozenset({Role.HQ, Role.PROVINCE, Role.DISTRICT})  # ... and with the units' tiles among them
@@ -50,13 +53,13 @@ def calendar_panel(request: HttpRequest) -> dict[str, Any] | None:
     return {"template": "portal/_calendar.html", "calendar": programme_calendar()}
 
 
-def cb_counted_by_ledger(user: Any) -> bool:
+def cb_counted_by_ledger(user: User) -> bool:
     """Provincial and district bureaus see the CBs active in their area (those with ledger records for its
     enterprises), which the enterprises app counts; everyone else the CBs of the registry."""
     return user.role in {Role.PROVINCE, Role.DISTRICT} and user.org_unit is not None
 
 
-def unit_counts(*, user: Any) -> dict[str, int]:
+def unit_counts(*, user: User) -> dict[str, int]:
     units = OrgUnit.objects.visible_to(user)
     counts = {
         "provinces": units.filter(level=OrgUnitLevel.PROVINCE).count(),
@@ -102,7 +105,7 @@ def unit_figures(func: UnitFigures) -> UnitFigures:
     return func
 
 
-def unit_figures_for(user: Any, unit: OrgUnit) -> dict[str, Any]:
+def unit_figures_for(user: User, unit: OrgUnit) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for func in _UNIT_FIGURES:
         out.update(func(user, unit))

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from . import annex2, annex3
 from .models import OrgUnit, OrgUnitLevel, PilotFiling, PilotStatistics
+
+if TYPE_CHECKING:
+    from portal.models import User
 
 
 class PilotStatisticsForm(forms.ModelForm):
@@ -79,7 +82,7 @@ class ExportForm(forms.Form):
                                       to_field_name="code", empty_label=_("全部（可见范围）"))
     format = forms.ChoiceField(label=_("格式"), choices=FORMATS)
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["province"].queryset = OrgUnit.objects.visible_to(user).filter(  # type: ignore[attr-defined]
             level=OrgUnitLevel.PROVINCE).order_by("code")

@@ -10,9 +10,12 @@ registered once the apps are loaded. Without one (the questionnaire app not inst
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    from portal.models import User
 
 Source = Callable[..., Any]  # (*, user, year) -> a comparison (enterprises.questionnaire.pilot_comparison)
 _SOURCE: list[Source] = []
@@ -28,7 +31,7 @@ def pilot_comparison_source(func: Source) -> Source:
     return func
 
 
-def pilot_comparison(*, user: Any, year: int) -> Any:
+def pilot_comparison(*, user: User, year: int) -> Any:
     """The registered source's comparison for the user's visible pilots, or ``QuestionnaireUnavailable``."""
     if not _SOURCE:
         raise QuestionnaireUnavailable(_("企业调查问卷模块尚未启用，暂无法对比。"))

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -28,6 +28,9 @@ from reporting.xlsx import new_workbook, workbook_bytes, xlsx_cell
 
 from . import annex2, annex3
 from .models import PilotFiling, PilotFilingStatus, PilotRegion, PilotStatistics
+
+if TYPE_CHECKING:
+    from portal.models import User
 
 ROLLUP_NOTE = ("汇总口径：企业数量、问题数量、人才数量、各级别数量、配套资金及产值（万元）为各试点之和；"
                "各项比率（%）为填报该项的试点的算术平均值。仅汇总省局审核通过的统计表。")
@@ -336,7 +339,7 @@ def pilot_pdf(sheets: list[SheetData], *, year: int, include_annex2: bool = True
 # ---- jobs -----------------------------------------------------------------------------------------------
 
 
-def _scope_for(user: Any, params: dict[str, Any]) -> tuple[QuerySet[PilotRegion], bool, bool]:
+def _scope_for(user: User, params: dict[str, Any]) -> tuple[QuerySet[PilotRegion], bool, bool]:
     """Pilots a job may report on, all through the user's scope; and which roll-ups to add."""
     from portal.roles import Role
 

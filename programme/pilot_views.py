@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from portal.http import AuthenticatedHttpRequest
 from portal.roles import Role
 from portal.scoping import get_visible_or_404
 from reporting.jobs import job_create
@@ -36,6 +37,9 @@ from .services import (
     pilot_is_reviewer_of,
 )
 
+if TYPE_CHECKING:
+    pass
+
 STAFF = frozenset({Role.HQ, Role.PROVINCE, Role.DISTRICT})
 
 
@@ -54,7 +58,7 @@ def _year(value: Any) -> int:
 
 
 @login_required
-def pilot_list_view(request: HttpRequest) -> HttpResponse:
+def pilot_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     _staff_only(request)
     year = _year(request.GET.get("year"))
     pilots = pilot_list(user=request.user, year=year, q=request.GET.get("q", "").strip())
@@ -111,7 +115,7 @@ def _form_errors(exc: ValidationError, *forms: Any) -> None:
 
 
 @login_required
-def pilot_filing_view(request: HttpRequest, pk: int, year: int) -> HttpResponse:
+def pilot_filing_view(request: AuthenticatedHttpRequest, pk: int, year: int) -> HttpResponse:
     _staff_only(request)
     pilot = get_visible_or_404(PilotRegion.objects.select_related("province"), request.user, pk=pk)
     if not pilot.is_active_in(year):
@@ -151,7 +155,7 @@ def pilot_filing_view(request: HttpRequest, pk: int, year: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def pilot_review_view(request: HttpRequest, pk: int, year: int) -> HttpResponse:
+def pilot_review_view(request: AuthenticatedHttpRequest, pk: int, year: int) -> HttpResponse:
     _staff_only(request)
     pilot = get_visible_or_404(PilotRegion.objects.select_related("province"), request.user, pk=pk)
     filing = pilot_filing_for(user=request.user, pilot=pilot, year=year)
@@ -174,7 +178,7 @@ def pilot_review_view(request: HttpRequest, pk: int, year: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def pilot_attachment_upload(request: HttpRequest, pk: int, year: int) -> HttpResponse:
+def pilot_attachment_upload(request: AuthenticatedHttpRequest, pk: int, year: int) -> HttpResponse:
     _staff_only(request)
     pilot = get_visible_or_404(PilotRegion.objects.all(), request.user, pk=pk)
     form = AttachmentForm(request.POST, request.FILES)
@@ -197,7 +201,7 @@ def pilot_attachment_upload(request: HttpRequest, pk: int, year: int) -> HttpRes
 
 
 @login_required
-def pilot_attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+def pilot_attachment_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     _staff_only(request)
     attachment = get_visible_or_404(PilotAttachment.objects.all(), request.user, pk=pk)
     response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name,
@@ -208,7 +212,7 @@ def pilot_attachment_download(request: HttpRequest, pk: int) -> FileResponse:
 
 @login_required
 @require_POST
-def pilot_attachment_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def pilot_attachment_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _staff_only(request)
     attachment = get_visible_or_404(PilotAttachment.objects.select_related("filing__pilot"), request.user, pk=pk)
     filing = attachment.filing
@@ -223,7 +227,7 @@ def pilot_attachment_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def pilot_export(request: HttpRequest) -> HttpResponse:
+def pilot_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     _staff_only(request)
     form = ExportForm(request.POST, user=request.user)
     if not form.is_valid():
@@ -244,7 +248,7 @@ def pilot_export(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def pilot_comparison_view(request: HttpRequest) -> HttpResponse:
+def pilot_comparison_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Pilot enterprises against all enterprises: questionnaire "effect very obvious" rate and metrics (from the
     source the questionnaire registers, see programme.pilot_comparison)."""
     from .pilot_comparison import QuestionnaireUnavailable, pilot_comparison

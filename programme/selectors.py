@@ -1,13 +1,16 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from .models import CertificationBody, OrgUnit, PilotFiling, PilotRegion
 
+if TYPE_CHECKING:
+    from portal.models import User
 
-def unit_list(*, user: Any, parent: str | None = None, level: str | None = None, q: str = "") -> QuerySet[OrgUnit]:
+
+def unit_list(*, user: User, parent: str | None = None, level: str | None = None, q: str = "") -> QuerySet[OrgUnit]:
     qs = OrgUnit.objects.visible_to(user).select_related("parent")
     if parent:
         qs = qs.filter(parent__code=parent)
@@ -25,7 +28,7 @@ def unit_list(*, user: Any, parent: str | None = None, level: str | None = None,
     return qs.annotate(children_count=Count("children")).order_by("code")
 
 
-def cb_list(*, user: Any, q: str = "", status: str = "") -> QuerySet[CertificationBody]:
+def cb_list(*, user: User, q: str = "", status: str = "") -> QuerySet[CertificationBody]:
     qs = CertificationBody.objects.visible_to(user)
     if q:
         qs = qs.filter(Q(name__contains=q) | Q(approval_number__icontains=q))
@@ -47,7 +50,7 @@ def default_year() -> int:
     return today if today in years or not years else max(years)
 
 
-def pilot_list(*, user: Any, year: int | None = None, q: str = "") -> QuerySet[PilotRegion]:
+def pilot_list(*, user: User, year: int | None = None, q: str = "") -> QuerySet[PilotRegion]:
     """Pilots the user may see, with the year's filing status annotated as ``filing_status``."""
     qs = PilotRegion.objects.visible_to(user).select_related("province").prefetch_related("districts")
     if year is not None:
@@ -62,6 +65,6 @@ def pilot_list(*, user: Any, year: int | None = None, q: str = "") -> QuerySet[P
     return qs.order_by("province__code", "batch", "name")
 
 
-def pilot_filing_for(*, user: Any, pilot: PilotRegion, year: int) -> PilotFiling | None:
+def pilot_filing_for(*, user: User, pilot: PilotRegion, year: int) -> PilotFiling | None:
     return (PilotFiling.objects.visible_to(user).filter(pilot=pilot, programme_year_id=year)
             .select_related("statistics", "submitted_by", "reviewed_by").first())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -28,6 +28,9 @@ from .models import (
     PilotRegion,
     PilotStatistics,
 )
+
+if TYPE_CHECKING:
+    from portal.models import User
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,7 @@ def deadline_state(
 
 def deadline_exception_grant(
     *,
-    actor: Any,
+    actor: User,
     deadline: Deadline,
     open_until: dt.datetime,
     reason: str,
@@ -120,7 +123,7 @@ ATTACHMENT_TYPES: dict[str, str] = {
 
 def pilot_create(
     *,
-    actor: Any,
+    actor: User,
     name: str,
     industry: str,
     province: OrgUnit,
@@ -153,17 +156,17 @@ def pilot_create(
     return pilot
 
 
-def pilot_is_district_of(user: Any, pilot: PilotRegion) -> bool:
+def pilot_is_district_of(user: User, pilot: PilotRegion) -> bool:
     return (getattr(user, "role", None) == Role.DISTRICT and user.org_unit_id is not None
             and pilot.districts.filter(pk=user.org_unit_id).exists())
 
 
-def pilot_is_reviewer_of(user: Any, pilot: PilotRegion) -> bool:
+def pilot_is_reviewer_of(user: User, pilot: PilotRegion) -> bool:
     return (getattr(user, "role", None) == Role.PROVINCE and user.org_unit is not None
             and pilot.province.is_within(user.org_unit))
 
 
-def pilot_edit_refusal(*, user: Any, pilot: PilotRegion, year: int, filing: PilotFiling | None) -> str:
+def pilot_edit_refusal(*, user: User, pilot: PilotRegion, year: int, filing: PilotFiling | None) -> str:
     """Why this user may not edit the pilot's filing for the year now ("" = they may)."""
     if not pilot_is_district_of(user, pilot):
         return _("只有试点所在区县的工作人员可以填报。")
@@ -177,7 +180,7 @@ def pilot_edit_refusal(*, user: Any, pilot: PilotRegion, year: int, filing: Pilo
     return ""
 
 
-def _require_editable(*, actor: Any, pilot: PilotRegion, year: int, filing: PilotFiling | None) -> None:
+def _require_editable(*, actor: User, pilot: PilotRegion, year: int, filing: PilotFiling | None) -> None:
     refusal = pilot_edit_refusal(user=actor, pilot=pilot, year=year, filing=filing)
     if refusal:
         raise PermissionDenied(refusal)
@@ -185,7 +188,7 @@ def _require_editable(*, actor: Any, pilot: PilotRegion, year: int, filing: Pilo
 
 def pilot_filing_save(
     *,
-    actor: Any,
+    actor: User,
     pilot: PilotRegion,
     year: int,
     statistics: dict[str, Any] | None = None,
@@ -245,7 +248,7 @@ def pilot_filing_problems(filing: PilotFiling) -> list[str]:
     return problems
 
 
-def pilot_filing_submit(*, actor: Any, filing: PilotFiling, source: str = "web") -> PilotFiling:
+def pilot_filing_submit(*, actor: User, filing: PilotFiling, source: str = "web") -> PilotFiling:
     """The pilot's district submits annex 3 and annex 2 together; after the deadline (with an exception)
     the submission is recorded as late."""
     with transaction.atomic():
@@ -267,7 +270,7 @@ def pilot_filing_submit(*, actor: Any, filing: PilotFiling, source: str = "web")
 
 
 def pilot_filing_review(
-    *, actor: Any, filing: PilotFiling, accept: bool, comment: str = "", source: str = "web"
+    *, actor: User, filing: PilotFiling, accept: bool, comment: str = "", source: str = "web"
 ) -> PilotFiling:
     """The pilot's province accepts a submitted filing or returns it with comments for correction."""
     with transaction.atomic():
@@ -300,7 +303,7 @@ def attachment_type(head: bytes) -> tuple[str, str] | None:
 
 
 def pilot_attachment_add(
-    *, actor: Any, filing: PilotFiling, section: str, upload: Any, source: str = "web"
+    *, actor: User, filing: PilotFiling, section: str, upload: Any, source: str = "web"
 ) -> PilotAttachment:
     """Attach a file to one section of the annex-2 report; the type is checked by content, size is capped."""
     from . import annex2
@@ -335,7 +338,7 @@ def pilot_attachment_add(
     return attachment
 
 
-def pilot_attachment_delete(*, actor: Any, attachment: PilotAttachment, source: str = "web") -> None:
+def pilot_attachment_delete(*, actor: User, attachment: PilotAttachment, source: str = "web") -> None:
     filing = attachment.filing
     _require_editable(actor=actor, pilot=filing.pilot, year=filing.programme_year_id, filing=filing)
     with transaction.atomic():

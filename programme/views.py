@@ -1,7 +1,8 @@
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
+from portal.http import AuthenticatedHttpRequest
 from portal.listing import paginate
 from portal.scoping import get_visible_or_404
 
@@ -11,7 +12,7 @@ from .selectors import cb_list, unit_list
 
 
 @login_required
-def unit_list_view(request: HttpRequest) -> HttpResponse:
+def unit_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     params = request.GET
     qs = unit_list(user=request.user, parent=params.get("parent"), level=params.get("level"),
                    q=params.get("q", "").strip())
@@ -20,7 +21,7 @@ def unit_list_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
+def unit_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     unit = get_visible_or_404(OrgUnit.objects.select_related("parent"), request.user, code=code)
     children = OrgUnit.objects.visible_to(request.user).filter(parent=unit).order_by("code")
     return render(request, "programme/unit_detail.html", {
@@ -34,7 +35,7 @@ def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def cb_list_view(request: HttpRequest) -> HttpResponse:
+def cb_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     params = request.GET
     qs = cb_list(user=request.user, q=params.get("q", "").strip(), status=params.get("status", ""))
     return render(request, "programme/cb_list.html",
@@ -42,6 +43,6 @@ def cb_list_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def cb_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def cb_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cb = get_visible_or_404(CertificationBody.objects.all(), request.user, pk=pk)
     return render(request, "programme/cb_detail.html", {"cb": cb})

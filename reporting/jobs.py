@@ -18,7 +18,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -28,6 +28,9 @@ from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from .models import Job, JobStatus
 from .xlsx import new_workbook, workbook_file, write_table
+
+if TYPE_CHECKING:
+    from portal.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +85,7 @@ def job_output_table(
     return count
 
 
-def job_create(*, actor: Any, kind: str, title: str, params: dict[str, Any] | None = None) -> Job:
+def job_create(*, actor: User, kind: str, title: str, params: dict[str, Any] | None = None) -> Job:
     """Create the status row and queue the task once the surrounding transaction commits."""
     job = Job.objects.create(kind=kind, title=title, params=params or {}, created_by=actor)
     transaction.on_commit(lambda: job_enqueue(job_id=job.pk))

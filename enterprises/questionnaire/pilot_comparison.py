@@ -13,7 +13,7 @@ name when it starts, ``ProgrammeConfig.ready``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
@@ -23,6 +23,9 @@ from programme.models import PilotRegion
 from programme.pilot_comparison import pilot_comparison_source
 
 from . import selectors
+
+if TYPE_CHECKING:
+    from portal.models import User
 
 
 @dataclass(frozen=True)
@@ -84,7 +87,7 @@ def _row(label: str, agg: Any, keys: list[str]) -> PilotComparisonRow:
 
 
 @pilot_comparison_source
-def pilot_comparison(*, user: Any, year: int) -> PilotComparison:
+def pilot_comparison(*, user: User, year: int) -> PilotComparison:
     """The user's visible pilots (active in the year) against all enterprises nationally."""
     pilots = list(PilotRegion.objects.visible_to(user).active_in(year).select_related("province")
                   .order_by("province__code", "name"))
