@@ -127,8 +127,10 @@ def decimal(value: Any, header: str, *, maximum: Decimal) -> Decimal | None:
     """An amount ≥ 0 without unit, rounded to cents; empty is ``None``."""
     if value is None or value == "":
         return None
-    if type(value) is float and 0 <= value <= maximum and value.is_integer():
-        return Decimal(int(value)).quantize(_CENT)
+    if type(value) is float and 0 <= value <= maximum:  # a number cell, the usual case
+        if value.is_integer():
+            return Decimal(int(value)).quantize(_CENT)
+        return Decimal(repr(value)).quantize(_CENT, rounding=ROUND_HALF_UP)
     try:
         if isinstance(value, bool):
             raise InvalidOperation
