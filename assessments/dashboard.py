@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import Count
 from django.http import HttpRequest
@@ -13,12 +13,12 @@ from portal.roles import Role
 from .models import Evaluation, ExpertAssignment, SelfAssessment, UnitResult
 
 if TYPE_CHECKING:
-    pass
+    from portal.models import User
 
 
 @dashboard_panel
 def expert_panel(request: HttpRequest) -> dict[str, Any] | None:
-    user: Any = request.user
+    user = cast("User", request.user)  # panels run on the signed-in dashboard (portal.views.dashboard)
     if user.role != Role.EXPERT:
         return None
     assignments = (ExpertAssignment.objects.visible_to(user).select_related("unit", "evaluation")
@@ -28,7 +28,7 @@ def expert_panel(request: HttpRequest) -> dict[str, Any] | None:
 
 @dashboard_panel
 def unit_panel(request: HttpRequest) -> dict[str, Any] | None:
-    user: Any = request.user
+    user = cast("User", request.user)  # panels run on the signed-in dashboard (portal.views.dashboard)
     if user.role not in (Role.PROVINCE, Role.DISTRICT) or user.org_unit is None:
         return None
     own = (SelfAssessment.objects.visible_to(user).filter(unit_id=user.org_unit_id)
@@ -41,7 +41,7 @@ def unit_panel(request: HttpRequest) -> dict[str, Any] | None:
 @dashboard_panel
 def evaluator_panel(request: HttpRequest) -> dict[str, Any] | None:
     """HQ and provinces: their evaluations, scoring progress and the top of the latest ranking."""
-    user: Any = request.user
+    user = cast("User", request.user)  # panels run on the signed-in dashboard (portal.views.dashboard)
     if not (user.is_superuser or user.role in (Role.HQ, Role.PROVINCE)) or user.org_unit is None:
         return None
     evaluations = (Evaluation.objects.visible_to(user).filter(evaluator=user.org_unit)

@@ -326,10 +326,11 @@ def evidence_upload(*, actor: User, self_assessment: SelfAssessment, upload: Upl
 # --- Excellent cases and training courses --------------------------------------------------------------
 
 
-def excellent_case_add(*, actor: User, year: int, district: OrgUnit, title: str, summary: str = "",
+def excellent_case_add(*, actor: User, year: int, district: OrgUnit | None, title: str, summary: str = "",
                        enterprise: Any = None) -> ExcellentCase:
-    """A district recommends an excellent case — at most five per district per year."""
-    if actor is None or actor.role != Role.DISTRICT or actor.org_unit_id != district.pk:
+    """A district recommends an excellent case — at most five per district per year (``district`` is the
+    actor's own unit; an account without one is refused like any other non-district caller)."""
+    if actor is None or district is None or actor.role != Role.DISTRICT or actor.org_unit_id != district.pk:
         raise PermissionDenied(_("优良案例由区县局推荐本区县的案例。"))
     if not title.strip():
         raise ValidationError({"title": _("请填写案例名称。")})

@@ -75,7 +75,7 @@ def _year(request: HttpRequest) -> int:
 
 @login_required
 def index(request: AuthenticatedHttpRequest) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     if user.role == Role.EXPERT:
         return redirect("assessments:expert_home")
     if user.role not in (Role.HQ, Role.PROVINCE, Role.DISTRICT) and not user.is_superuser:
@@ -95,7 +95,7 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 def scheme_detail(request: AuthenticatedHttpRequest, year: int) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     if user.role not in (Role.HQ, Role.PROVINCE, Role.DISTRICT, Role.EXPERT) and not user.is_superuser:
         raise Http404
     _programme_year_or_404(year)
@@ -132,7 +132,7 @@ def _programme_year_or_404(year: int) -> ProgrammeYear:
 
 @login_required
 def self_assessment_mine(request: AuthenticatedHttpRequest, year: int) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     if user.role not in (Role.PROVINCE, Role.DISTRICT) or user.org_unit is None:
         raise Http404
     _programme_year_or_404(year)
@@ -164,7 +164,7 @@ def self_assessment_mine(request: AuthenticatedHttpRequest, year: int) -> HttpRe
 @login_required
 @require_POST
 def evidence_upload(request: AuthenticatedHttpRequest, year: int) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     sa = get_visible_or_404(SelfAssessment.objects.all(), user, programme_year_id=year, unit_id=user.org_unit_id)
     form = EvidenceForm(request.POST, request.FILES,
                         items=IndicatorItem.objects.filter(scheme__programme_year_id=year))
@@ -191,7 +191,7 @@ def evidence_download(request: AuthenticatedHttpRequest, pk: int) -> FileRespons
 
 @login_required
 def self_assessment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     sa = get_visible_or_404(SelfAssessment.objects.select_related("unit", "reviewed_by"), user, pk=pk)
     form = ReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -225,7 +225,7 @@ MISSING_SHOWN = 200
 
 @login_required
 def cases(request: AuthenticatedHttpRequest, year: int) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     if user.role not in (Role.HQ, Role.PROVINCE, Role.DISTRICT) and not user.is_superuser:
         raise Http404
     form = CaseForm(request.POST or None)
@@ -251,7 +251,7 @@ def cases(request: AuthenticatedHttpRequest, year: int) -> HttpResponse:
 @login_required
 @require_POST
 def case_recommend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     case = get_visible_or_404(ExcellentCase.objects.select_related("district"), user, pk=pk)
     recommend = request.POST.get("recommend") != "0"
     try:
@@ -265,7 +265,7 @@ def case_recommend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def courses(request: AuthenticatedHttpRequest, year: int) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     if user.role not in (Role.HQ, Role.PROVINCE, Role.DISTRICT, Role.CB) and not user.is_superuser:
         raise Http404
     form = CourseForm(request.POST or None)
@@ -288,7 +288,7 @@ def courses(request: AuthenticatedHttpRequest, year: int) -> HttpResponse:
 @login_required
 @require_POST
 def evaluation_start(request: AuthenticatedHttpRequest) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     year = _year(request)
     if user.org_unit is None or user.role not in (Role.HQ, Role.PROVINCE):
         raise Http404
@@ -303,7 +303,7 @@ def evaluation_start(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 def evaluation_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     evaluation = get_visible_or_404(Evaluation.objects.select_related("evaluator"), user, pk=pk)
     if user.role == Role.EXPERT:
         return redirect("assessments:expert_home")
@@ -386,7 +386,7 @@ def expert_assign(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def national_pack_start(request: AuthenticatedHttpRequest) -> HttpResponse:
     """HQ: every provincial unit's summary plus the national files in one ZIP, fanned out over the workers."""
-    user: Any = request.user
+    user = request.user
     year = _year(request)
     if role_of(user) != Role.HQ:
         raise Http404
@@ -399,7 +399,7 @@ def national_pack_start(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def summary_start(request: AuthenticatedHttpRequest) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     year = _year(request)
     if user.org_unit is None or user.role not in (Role.HQ, Role.PROVINCE):
         raise Http404
@@ -422,7 +422,7 @@ def report_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
 
 @login_required
 def expert_home(request: AuthenticatedHttpRequest) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     if user.role != Role.EXPERT:
         raise Http404
     assignments = expert_assignments(user=user).annotate(n_scores=Count("scores"))
@@ -431,7 +431,7 @@ def expert_home(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 def expert_score(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     assignment = get_visible_or_404(
         ExpertAssignment.objects.select_related("unit", "evaluation", "evaluation__evaluator"), user, pk=pk)
     if assignment.expert_id != user.pk:
