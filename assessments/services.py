@@ -416,12 +416,12 @@ def evaluation_ensure(*, actor: User | None, year: int, evaluator: OrgUnit, sour
     return evaluation
 
 
-def expert_conflict(expert: Any, unit: OrgUnit) -> bool:
+def expert_conflict(expert: User, unit: OrgUnit) -> bool:
     """An expert never scores a unit they belong to (their org unit is the unit or inside it)."""
     return expert.org_unit is not None and expert.org_unit.path.startswith(unit.path)
 
 
-def expert_assign(*, actor: User, evaluation: Evaluation, expert: Any, unit: OrgUnit) -> ExpertAssignment:
+def expert_assign(*, actor: User, evaluation: Evaluation, expert: User, unit: OrgUnit) -> ExpertAssignment:
     _require_evaluator(actor, evaluation.evaluator)
     if expert.role != Role.EXPERT or not expert.is_active:
         raise ValidationError({"expert": _("“%(name)s”不是评估专家账号。") % {"name": expert.username}})
