@@ -112,7 +112,11 @@ def training_upload_view(request: AuthenticatedHttpRequest) -> HttpResponse:
         else:
             for note in notes:
                 messages.warning(request, note)
-            messages.success(request, _("已导入%(n)d条培训记录。") % {"n": len(records)})
+            messages.success(
+                request,
+                _("已处理%(n)d条培训记录：新增%(created)d条，更新%(updated)d条，未变化%(unchanged)d条。")
+                % {"n": len(records), **records.counts},
+            )
             return redirect("enterprises:training_list")
         for note in notes:
             messages.warning(request, note)

@@ -165,6 +165,7 @@ def test_training_file_uploaded_again_succeeds_with_every_row_unchanged(client, 
     creates = audits("trainingrecord", "create").count()
     again = client.post(page, {"year": YEAR, "file": SimpleUploadedFile("t.xlsx", content)})
     assert again.status_code == 302 and again["Location"] == reverse("enterprises:training_list")
+    assert "新增0条，更新0条，未变化5条" in client.get(again["Location"]).content.decode()  # says what happened
     assert TrainingRecord.objects.count() == 5
     assert audits("trainingrecord", "create").count() == creates and not audits("trainingrecord", "update").exists()
     batch = training_upload(actor=user, year=YEAR, uploaded_file=SimpleUploadedFile("t.xlsx", content))

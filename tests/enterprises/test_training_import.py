@@ -126,7 +126,7 @@ def test_a_good_xlsx_commits_every_row_and_audits_each(client, training_open):
         AuditEvent.objects.filter(object_type="enterprises.trainingrecord", actor=user, action="create").count() == 25
     )
     page = client.get(response["Location"]).content.decode()
-    assert "已导入25条培训记录" in page
+    assert "已处理25条培训记录：新增25条，更新0条，未变化0条。" in page
 
 
 def test_a_gb18030_csv_and_a_bom_utf8_csv_are_read(client, training_open):
