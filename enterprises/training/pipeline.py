@@ -13,11 +13,12 @@ from django.utils.translation import ngettext
 
 from programme.models import CertificationBody, OrgUnit, OrgUnitLevel
 
+from ..intake import cells
 from ..intake.common import programme_year_of, require_cb
 from ..models import TrainingRecord
 from .columns import HEADER_OF, MAX_ROWS, OPTIONAL
 from .reader import read_upload
-from .rules import RESOLVED, model_errors, parse_row, row_rules, text_of
+from .rules import RESOLVED, model_errors, parse_row, row_rules
 from .services import ensure_training_open
 from .store import CONTENT_FIELDS, store_records
 
@@ -92,7 +93,8 @@ def training_batch_create(
     if len(rows) > MAX_ROWS:
         raise ValidationError({"records": _("每批最多%(n)d条记录，请分批提交。") % {"n": MAX_ROWS}})
     ensure_training_open(year=programme_year.year, certification_body=cb)
-    codes = {text_of(values.get("district_code")) for _n, values in rows}
+    # The districts the rows name, read by the same cell rule as parse_row reads them.
+    codes = {cells.code(values.get("district_code")) for _n, values in rows}
     districts = {u.code: u for u in OrgUnit.objects.filter(code__in=codes, level=OrgUnitLevel.DISTRICT)}
     with transaction.atomic():
         # One batch per CB at a time, so the checks below against the stored records still hold when the rows

@@ -12,12 +12,7 @@ from ..intake import cells
 from ..models import TrainingDelivery
 from .columns import HEADER_OF, MODEL_FIELD_KEY, delivery_labels
 
-
 # ---- parsing and validating rows ------------------------------------------------------------------
-def text_of(value: Any) -> str:
-    return cells.as_text(value)
-
-
 _DELIVERY = cells.choice_map(TrainingDelivery)
 
 

@@ -150,3 +150,12 @@ def test_the_ledger_upload_reads_full_width_codes_and_chinese_dates_like_the_api
         )
     upload = LedgerUpload.objects.get(pk=upload.pk)
     assert (upload.new_count, upload.failed_count) == (2, 0), upload.issues
+
+
+def test_a_training_batch_whose_only_district_code_is_full_width_finds_its_district(training_open):  # noqa: F811
+    user = cb_user()
+    record = {"held_on": "2024-06-05", "organiser": "主办", "topic": "全角区县代码", "delivery": "线上",
+              "district_code": "１２０１１３", "enterprise_count": 1, "person_count": 2}
+    answer = api_client(user).post(TRAINING_BATCH, {"programme_year": 2024, "records": [record]}, format="json")
+    assert answer.status_code == 201, answer.content
+    assert TrainingRecord.objects.get().district.code == "120113"
