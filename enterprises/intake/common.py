@@ -9,7 +9,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.roles import Role
-from portal.user_messages import user_message  # noqa: F401  (the rooms' views import it from here)
 from programme.models import CertificationBody, ProgrammeYear
 from reporting.jobs import Progress, job_output_table
 from reporting.models import Job, JobStatus

@@ -18,11 +18,12 @@ from portal.http import AuthenticatedHttpRequest
 from portal.listing import Counted, paginate
 from portal.roles import Role
 from portal.scoping import get_visible_or_404
+from portal.user_messages import user_message
 from programme.models import OrgUnit, OrgUnitLevel, ProgrammeYear
 from reporting.jobs import job_create
 from reporting.models import JobStatus
 
-from ..intake.common import XLSX, cb_only, user_message
+from ..intake.common import XLSX, cb_only
 from ..models import (
     AssistanceDimension,
     AssistanceMode,

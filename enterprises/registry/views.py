@@ -13,8 +13,8 @@ from portal.http import AuthenticatedHttpRequest
 from portal.listing import paginate
 from portal.roles import Role
 from portal.scoping import get_visible_or_404
+from portal.user_messages import user_message
 
-from ..intake.common import user_message
 from ..models import (
     DiscrepancyStatus,
     Enterprise,

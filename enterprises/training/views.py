@@ -12,10 +12,11 @@ from django.utils.translation import gettext as _
 from portal.http import AuthenticatedHttpRequest
 from portal.listing import paginate
 from portal.roles import Role
+from portal.user_messages import user_message
 from programme.models import ProgrammeYear
 from reporting.jobs import job_create
 
-from ..intake.common import XLSX, cb_only, user_message
+from ..intake.common import XLSX, cb_only
 from ..intake.files import UploadRejected
 from .columns import MAX_ROWS
 from .forms import TrainingRecordForm, TrainingUploadForm
