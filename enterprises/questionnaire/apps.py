@@ -15,7 +15,7 @@ class QuestionnaireConfig(AppConfig):
 
         # Registers the panel and the export job; views connects the login receiver that drops answers kept
         # across an expired login when someone else logs in on that browser.
-        from . import dashboard, exports, views  # noqa: F401
+        from . import dashboard, exports, indicators, views  # noqa: F401
 
         entry = (_("调查问卷"), "questionnaire:home",
                  frozenset({Role.HQ, Role.PROVINCE, Role.DISTRICT, Role.CB, Role.ENTERPRISE}))

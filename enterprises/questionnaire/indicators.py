@@ -1,0 +1,102 @@
+"""The catalogue's questionnaire indicators (``reporting.indicators``), computed by the questionnaire's aggregates
+(``selectors.aggregates_by_unit``: the population, the rates and the means are defined there, once)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from reporting.indicators import Aggregation, Better, Indicator, Scope, Source, Values, indicator_source
+
+from .selectors import Aggregates, aggregates_by_unit
+
+Q = Source.QUESTIONNAIRE
+
+
+def _rate(key: str, name: Any, answer: Any, short: Any, better: str = Better.UP) -> Indicator:
+    return Indicator(key, name, "%", Q, format_lazy(_("已提交问卷中{answer}的占比"), answer=answer), Aggregation.RATIO,
+                     Better(better), short_name=short)
+
+
+def _metric(key: str, name: Any, short: Any, better: str = Better.UP, points: bool = False) -> Indicator:
+    formula = (_("每家企业帮扶前后之差（百分点）的平均值，单家截取在[−100, 200]") if points
+               else _("每家企业帮扶前后相对变化（%）的平均值，单家截取在[−100, 200]"))
+    return Indicator(key, name, "%", Q, formula, Aggregation.MEAN, Better(better), short_name=short)
+
+
+RESPONSE_RATE = Indicator(
+    "q_response_rate", _("问卷回收率"), "%", Q, _("已提交问卷的帮扶企业 ÷ 当年帮扶企业 × 100"), Aggregation.RATIO,
+    short_name=_("问卷回收率"))
+SUBMITTED = Indicator(
+    "q_submitted", _("已提交问卷"), "份", Q, _("当年帮扶企业提交的问卷数"), Aggregation.SUM, short_name=_("已提交问卷"))
+EFFECT_OBVIOUS = _rate("q_effect_obvious", _("认为帮扶效果明显的企业占比"), _("“明显”或“非常明显”"), _("效果明显"))
+EFFECT_VERY = _rate("q_effect_very_obvious", _("认为帮扶效果非常明显的企业占比"), _("“非常明显”"), _("效果非常明显"))
+SATISFACTION = Indicator(
+    "q_satisfaction", _("企业对帮扶成效满意度"), "%", Q,
+    _("各满意度题目中“满意”或“非常满意”占比的平均值"), Aggregation.MEAN, short_name=_("满意度"))
+SAT_TRAINING = _rate("q_sat_training", _("对宣传培训满意的企业占比"), _("“满意”或“非常满意”"), _("培训满意"))
+SAT_CB_ABILITY = _rate("q_sat_cb_ability", _("对认证机构专业能力满意的企业占比"), _("“满意”或“非常满意”"),
+                       _("机构能力满意"))
+SAT_CB_ATTITUDE = _rate("q_sat_cb_attitude", _("对认证机构服务态度满意的企业占比"), _("“满意”或“非常满意”"),
+                        _("服务态度满意"))
+SAT_POLICY = _rate("q_sat_policy", _("对激励引导政策满意的企业占比"), _("“满意”或“非常满意”"), _("政策满意"))
+SAT_FOLLOW_UP = _rate("q_sat_follow_up", _("对持续跟踪服务满意的企业占比"), _("“满意”或“非常满意”"), _("跟踪满意"))
+MATURITY_ROSE = _rate("q_maturity_rose", _("质量管理成熟度提升至少一级的企业占比"), _("帮扶后成熟度至少高一级"),
+                      _("成熟度提升"))
+BURDEN = _rate("q_burden", _("认为增加明显负担的企业占比"), _("“是”"), _("增加负担"), Better.DOWN)
+REVENUE = _metric("q_revenue", _("年度营收平均变化"), _("营收变化"))
+SALES = _metric("q_sales", _("年产品销售额平均变化"), _("销售额变化"))
+PROFIT = _metric("q_profit_margin", _("年利润率平均变化"), _("利润率变化"))
+QUALITY_COST = _metric("q_quality_cost", _("质量成本控制率平均变化"), _("质量成本变化"), Better.DOWN)
+FIRST_PASS = _metric("q_first_pass_yield", _("产品一次交验合格率平均变化"), _("一次合格率变化"))
+CUSTOMER_SAT = _metric("q_customer_satisfaction", _("消费者满意度平均变化"), _("消费者满意度变化"))
+
+SATISFACTION_ITEMS = {"q_sat_training": "training", "q_sat_cb_ability": "cb_ability",
+                      "q_sat_cb_attitude": "cb_attitude", "q_sat_policy": "policy", "q_sat_follow_up": "follow_up"}
+METRICS = {"q_revenue": "revenue", "q_sales": "sales", "q_profit_margin": "profit_margin",
+           "q_quality_cost": "quality_cost", "q_first_pass_yield": "first_pass_yield",
+           "q_customer_satisfaction": "customer_satisfaction"}
+
+
+def _mean(values: Any) -> float | None:
+    present = [float(v) for v in values if v is not None]
+    return sum(present) / len(present) if present else None
+
+
+READERS: dict[str, Callable[[Aggregates], Any]] = {
+    "q_response_rate": lambda a: a.response_rate,
+    "q_submitted": lambda a: a.submitted if a.assisted else None,
+    "q_effect_obvious": lambda a: a.effect_obvious_rate,
+    "q_effect_very_obvious": lambda a: a.effect_very_obvious_rate,
+    "q_satisfaction": lambda a: _mean(a.satisfaction_rates.values()),
+    "q_maturity_rose": lambda a: a.maturity_rose_rate,
+    "q_burden": lambda a: a.burden_rate,
+}
+
+
+def _item_reader(item: str) -> Callable[[Aggregates], Any]:
+    return lambda a: a.satisfaction_rates.get(item)
+
+
+def _metric_reader(metric: str) -> Callable[[Aggregates], Any]:
+    return lambda a: a.metric_changes.get(metric)
+
+
+READERS |= {key: _item_reader(item) for key, item in SATISFACTION_ITEMS.items()}
+READERS |= {key: _metric_reader(m) for key, m in METRICS.items()}
+
+
+@indicator_source(RESPONSE_RATE, SUBMITTED, EFFECT_OBVIOUS, EFFECT_VERY, SATISFACTION, SAT_TRAINING, SAT_CB_ABILITY,
+                  SAT_CB_ATTITUDE, SAT_POLICY, SAT_FOLLOW_UP, MATURITY_ROSE, BURDEN, REVENUE, SALES, PROFIT,
+                  QUALITY_COST, FIRST_PASS, CUSTOMER_SAT)
+def questionnaire_indicators(units: Sequence[Scope], years: Sequence[int]) -> Mapping[str, Values]:
+    out: dict[str, Values] = {key: {} for key in READERS}
+    for year in years:
+        aggregates = aggregates_by_unit(year=year, units=units)  # type: ignore[arg-type]
+        for code, agg in aggregates.items():
+            for key, read in READERS.items():
+                out[key][(code, year)] = read(agg)
+    return out

@@ -1,0 +1,250 @@
+"""The indicator catalogue: every figure the portal shows or reports, defined once.
+
+An :class:`Indicator` says what a figure is — key, name (Chinese, English through the translation catalogue), unit,
+source, formula, how it aggregates over units and years, which direction is better and at which levels it exists.
+The app that holds a source's data defines its indicators beside it (``<app>/indicators.py``, imported by the app's
+``AppConfig.ready``) and registers the function that computes them with :func:`indicator_source`; this module
+imports no feature app. Dashboards, maps, trends, the year's summary, the exports, the API and the annual report
+read figures through :func:`figures` (cached, :mod:`portal.figures`) or :func:`compute` (uncached) — nothing
+computes a catalogue figure by its own code.
+
+A source function takes the units (each stands for its whole subtree: the country, a province with everything in
+it, a district) and the programme years, and returns ``{key: {(unit code, year): value}}`` for the indicators it
+registered, set-based: one ``GROUP BY`` per distinct depth of the units asked for (:func:`by_subtree`), whatever
+their number. A missing ``(code, year)`` is "no data" (shown "—"), never 0; a source returns 0 only where the data
+says 0.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Protocol
+
+from django.db import models
+from django.db.models import QuerySet
+from django.db.models.functions import Substr
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from portal.figures import Figures, cached_figures
+
+from .numbers import change_text, change_value, format_value
+
+Number = int | float | Decimal
+Values = dict[tuple[str, int], Number | None]  # (unit code, year) -> value
+COUNTRY_PATH_LENGTH = len("000000/")
+PROVINCE_PATH_LENGTH = len("000000/110000/")
+
+
+class Source(models.TextChoices):
+    LEDGER = "ledger", _("帮扶台账")
+    TRAINING = "training", _("培训台账")
+    QUESTIONNAIRE = "questionnaire", _("调查问卷")
+    SELF_ASSESSMENT = "self_assessment", _("自评材料")
+    PILOTS = "pilots", _("区域试点")
+    EVALUATION = "evaluation", _("成效评估")
+    CHAIN = "chain", _("产业链难题")
+
+
+class Aggregation(models.TextChoices):
+    SUM = "sum", _("求和")
+    DISTINCT = "distinct", _("去重计数")
+    RATIO = "ratio", _("分子之和÷分母之和")
+    MEAN = "mean", _("答案的平均值")
+    OWN = "own", _("本单位的值（不汇总）")
+
+
+class Better(models.TextChoices):
+    UP = "up", _("越高越好")
+    DOWN = "down", _("越低越好")
+    NEITHER = "neither", _("无好坏之分")
+
+
+class Level(models.TextChoices):  # the same values as programme.OrgUnitLevel
+    COUNTRY = "country", _("全国")
+    PROVINCE = "province", _("省级")
+    CITY = "city", _("地市级")
+    DISTRICT = "district", _("区县级")
+
+
+ALL_LEVELS = frozenset(Level.values)
+
+
+class Scope(Protocol):
+    """What a source needs of a unit (``programme.OrgUnit`` is one)."""
+
+    code: str
+    path: str
+    level: str
+
+
+@dataclass(frozen=True)
+class Indicator:
+    key: str
+    name: str | Promise
+    unit: str  # 家, 人次, 项, 个, 场, 元 (money; written in 万元/亿元), %, 分 ...
+    source: Source
+    formula: str | Promise
+    aggregation: Aggregation
+    better: Better = Better.UP
+    levels: frozenset[str] = ALL_LEVELS  # unit levels the figure exists for; elsewhere it is "—"
+    short_name: str | Promise = ""  # for chart axes and small multiples
+
+    @property
+    def label(self) -> str:
+        return str(self.short_name or self.name)
+
+    def format(self, value: Any) -> str:
+        return format_value(value, self.unit)
+
+    def change(self, current: Any, previous: Any, *, previous_year: int) -> str:
+        return change_text(current, previous, self.unit, previous_year=previous_year)
+
+    def change_value(self, current: Any, previous: Any) -> Decimal | None:
+        return change_value(current, previous, self.unit)
+
+    def applies_to(self, level: str) -> bool:
+        return level in self.levels
+
+
+SourceFunction = Callable[[Sequence[Scope], Sequence[int]], Mapping[str, Values]]
+
+_INDICATORS: dict[str, Indicator] = {}
+_SOURCES: dict[str, SourceFunction] = {}
+
+
+def indicator_source(*indicators: Indicator) -> Callable[[SourceFunction], SourceFunction]:
+    """Register ``func(units, years) -> {key: {(code, year): value}}`` as the computation of ``indicators``."""
+
+    def register(func: SourceFunction) -> SourceFunction:
+        for ind in indicators:
+            if ind.key in _INDICATORS and _SOURCES[ind.key] is not func and _INDICATORS[ind.key] != ind:
+                raise ValueError(f"indicator {ind.key!r} is defined twice")
+            _INDICATORS[ind.key] = ind
+            _SOURCES[ind.key] = func
+        return func
+
+    return register
+
+
+def catalogue() -> list[Indicator]:
+    """Every indicator, in the order the apps registered them (grouped by source)."""
+    return list(_INDICATORS.values())
+
+
+def indicator(key: str) -> Indicator | None:
+    return _INDICATORS.get(key)
+
+
+def indicators(keys: Iterable[str]) -> list[Indicator]:
+    return [_INDICATORS[k] for k in keys if k in _INDICATORS]
+
+
+@dataclass(frozen=True)
+class Table:
+    """Values of indicators for units and years; ``get`` answers None for no data."""
+
+    values: dict[str, Values] = field(default_factory=dict)
+
+    def get(self, key: str, code: str, year: int) -> Number | None:
+        return self.values.get(key, {}).get((code, year))
+
+    def series(self, key: str, code: str, years: Sequence[int]) -> list[Number | None]:
+        return [self.get(key, code, y) for y in years]
+
+
+def compute(keys: Iterable[str], *, units: Sequence[Scope], years: Sequence[int]) -> Table:
+    """The indicators' values for every unit (its subtree) and year, computed now: each source once."""
+    wanted = [k for k in dict.fromkeys(keys) if k in _INDICATORS]
+    by_source: dict[SourceFunction, list[str]] = defaultdict(list)
+    for key in wanted:
+        by_source[_SOURCES[key]].append(key)
+    out: dict[str, Values] = {}
+    years = sorted(set(years))
+    for func, source_keys in by_source.items():
+        result = func(units, years) if units and years else {}
+        for key in source_keys:
+            ind = _INDICATORS[key]
+            values = result.get(key, {})
+            out[key] = {
+                (u.code, y): values.get((u.code, y))
+                for u in units if ind.applies_to(u.level) for y in years
+                if values.get((u.code, y)) is not None
+            }
+    return Table(out)
+
+
+def is_large(units: Sequence[Scope]) -> bool:
+    """The country or a province among the units: figures worth keeping for a minute."""
+    return any(len(u.path) <= PROVINCE_PATH_LENGTH for u in units)
+
+
+def figures(keys: Iterable[str], *, units: Sequence[Scope], years: Sequence[int]) -> Figures[Table]:
+    """``compute``, kept for ``FIGURES_CACHE_SECONDS`` when a country or provincial unit is among ``units``. The
+    values are those of the units' subtrees whoever asks: callers check that the user may see every unit."""
+    key_list = sorted(set(keys))
+    codes = sorted(u.code for u in units)
+    year_list = sorted(set(years))
+    return cached_figures("indicators", key_list, codes, year_list,
+                          compute=lambda: compute(key_list, units=units, years=year_list), live=not is_large(units))
+
+
+# --------------------------------------------------------------------------- helpers for the sources
+
+
+def _common_prefix(paths: Iterable[str]) -> str:
+    paths = list(paths)
+    if not paths:
+        return ""
+    first = paths[0].split("/")[:-1]
+    common: list[str] = []
+    for i, part in enumerate(first):
+        if all(len(p.split("/")) > i + 1 and p.split("/")[i] == part for p in paths):
+            common.append(part)
+        else:
+            break
+    return "".join(f"{c}/" for c in common)
+
+
+def by_subtree(qs: QuerySet[Any], *, path: str, year: str, units: Sequence[Scope], years: Sequence[int],
+               **aggregates: Any) -> dict[tuple[str, int], dict[str, Any]]:
+    """``aggregates`` of the rows of ``qs`` in each unit's subtree (``path`` names the rows' unit path, e.g.
+    ``"enterprise__district__path"``) per year (``year`` names the year field): one ``GROUP BY`` per distinct depth
+    of the units, restricted to their common ancestor. Returns ``{(unit code, year): {aggregate: value}}``."""
+    by_length: dict[int, dict[str, str]] = defaultdict(dict)
+    for u in units:
+        by_length[len(u.path)][u.path] = u.code
+    common = _common_prefix(u.path for u in units)
+    base = qs.filter(**{f"{year}__in": list(years)})
+    if len(common) > COUNTRY_PATH_LENGTH:
+        base = base.filter(**{f"{path}__startswith": common})
+    out: dict[tuple[str, int], dict[str, Any]] = {}
+    for length, prefixes in by_length.items():
+        q = base.annotate(_prefix=Substr(path, 1, length))
+        if length > COUNTRY_PATH_LENGTH:
+            q = q.filter(_prefix__in=list(prefixes))
+        for row in q.values("_prefix", year).annotate(**aggregates).order_by():
+            code = prefixes.get(row.pop("_prefix"))
+            if code is not None:
+                out[(code, row.pop(year))] = row
+    return out
+
+
+def ratio(numerator: Any, denominator: Any, *, scale: int = 100) -> float | None:
+    """numerator ÷ denominator × scale, None when the denominator is 0 or missing (no data, not 0%)."""
+    if not denominator:
+        return None
+    return float(numerator or 0) * scale / float(denominator)
+
+
+def pick(rows: Mapping[tuple[str, int], Mapping[str, Any]], **columns: str | Callable[[Mapping[str, Any]], Any]
+         ) -> dict[str, Values]:
+    """Split grouped rows into one ``Values`` per indicator: ``key="column"`` or ``key=lambda row: ...``."""
+    out: dict[str, Values] = {key: {} for key in columns}
+    for at, row in rows.items():
+        for key, column in columns.items():
+            out[key][at] = row.get(column) if isinstance(column, str) else column(row)
+    return out
