@@ -35,6 +35,8 @@ urlpatterns = [
     path("questionnaire/", include("enterprises.questionnaire.urls")),
     path("assessments/", include("assessments.urls")),
     path("jobs/", include("reporting.urls")),
+    path("analytics/", include("reporting.analytics.urls")),
+    path("targets/", include("reporting.targets.urls")),
     path("api/", include("portal.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

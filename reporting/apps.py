@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class ReportingConfig(AppConfig):
     name = "reporting"
     verbose_name = _("任务与报表")
+
+    def ready(self) -> None:
+        # The analytics and targets rooms register their navigation entries and dashboard panels.
+        from .analytics import setup as analytics_setup  # noqa: F401
+        from .targets import setup as targets_setup  # noqa: F401

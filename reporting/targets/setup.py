@@ -1,0 +1,1 @@
+"""Registers the targets room's navigation entries and dashboard panels (imported by `ReportingConfig.ready`)."""
