@@ -74,7 +74,8 @@ def _sa_rows(units: Sequence[Scope], years: Sequence[int]) -> dict[tuple[str, in
 
 
 @indicator_source(*SA_FIGURES, SA_SUBMITTED, SA_ON_TIME)
-def self_assessment_indicators(units: Sequence[Scope], years: Sequence[int]) -> Mapping[str, Values]:
+def self_assessment_indicators(units: Sequence[Scope], years: Sequence[int],
+                               period: bool = False) -> Mapping[str, Values]:
     rows = _sa_rows(units, years)
     out: dict[str, Values] = {ind.key: {} for ind in (*SA_FIGURES, SA_SUBMITTED, SA_ON_TIME)}
     for at, row in rows.items():
@@ -105,7 +106,8 @@ EVAL_QUESTIONNAIRE = Indicator(
 
 
 @indicator_source(EVAL_TOTAL, EVAL_RANK, EVAL_QUESTIONNAIRE)
-def evaluation_indicators(units: Sequence[Scope], years: Sequence[int]) -> Mapping[str, Values]:
+def evaluation_indicators(units: Sequence[Scope], years: Sequence[int],
+                          period: bool = False) -> Mapping[str, Values]:
     codes = [u.code for u in units if u.level in UNIT_LEVELS]
     out: dict[str, Values] = {"evaluation_total": {}, "evaluation_rank": {}, "evaluation_questionnaire": {}}
     if not codes:

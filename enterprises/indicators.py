@@ -60,10 +60,11 @@ TRAINED_PERSONS = Indicator(
 
 @indicator_source(ASSISTED, LEDGER_CBS, LEDGER_RECORDS, FEE_REDUCED, FEE_REDUCTION, PROBLEMS_FOUND,
                   PROBLEMS_SOLVED, SOLVED_RATE)
-def ledger_indicators(units: Sequence[Scope], years: Sequence[int]) -> Mapping[str, Values]:
+def ledger_indicators(units: Sequence[Scope], years: Sequence[int],
+                      period: bool = False) -> Mapping[str, Values]:
     rows = by_subtree(
         LedgerRecord.objects.all(), path="enterprise__district__path", year="programme_year_id",
-        units=units, years=years,
+        units=units, years=years, period=period,
         enterprises=Count("enterprise", distinct=True),
         cbs=Count("certification_body", distinct=True),
         records=Count("pk"),
@@ -78,7 +79,8 @@ def ledger_indicators(units: Sequence[Scope], years: Sequence[int]) -> Mapping[s
 
 
 @indicator_source(TRAINING_SESSIONS, TRAINED_ENTERPRISES, TRAINED_PERSONS)
-def training_indicators(units: Sequence[Scope], years: Sequence[int]) -> Mapping[str, Values]:
+def training_indicators(units: Sequence[Scope], years: Sequence[int],
+                        period: bool = False) -> Mapping[str, Values]:
     rows = by_subtree(
         TrainingRecord.objects.all(), path="district__path", year="programme_year_id", units=units, years=years,
         sessions=Count("pk"), enterprises=Sum("enterprise_count"), persons=Sum("person_count"),

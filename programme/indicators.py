@@ -10,7 +10,16 @@ from collections.abc import Mapping, Sequence
 
 from django.utils.translation import gettext_lazy as _
 
-from reporting.indicators import Aggregation, Indicator, Scope, Source, Values, indicator_source, ratio
+from reporting.indicators import (
+    Aggregation,
+    Indicator,
+    OverYears,
+    Scope,
+    Source,
+    Values,
+    indicator_source,
+    ratio,
+)
 
 from .models import PilotFiling, PilotFilingStatus, PilotRegion
 
@@ -19,7 +28,7 @@ PILOTS_ACTIVE = Indicator(
     Aggregation.DISTINCT, short_name=_("在试试点"))
 PILOTS_DEPLOYED = Indicator(
     "pilot_regions_deployed", _("累计部署区域试点"), "个", Source.PILOTS, _("起始年度不晚于当年的区域试点"),
-    Aggregation.DISTINCT, short_name=_("累计试点"))
+    Aggregation.DISTINCT, short_name=_("累计试点"), over_years=OverYears.LATEST)
 PILOT_FILINGS = Indicator(
     "pilot_filings", _("区域试点年度报送"), "份", Source.PILOTS, _("当年已提交或已通过的试点报送（附件2、3）"),
     Aggregation.SUM, short_name=_("试点报送"))
@@ -41,7 +50,8 @@ def _active(start: int, end: int | None, year: int) -> bool:
 
 
 @indicator_source(PILOTS_ACTIVE, PILOTS_DEPLOYED, PILOT_FILINGS, PILOT_FILING_RATE)
-def pilot_indicators(units: Sequence[Scope], years: Sequence[int]) -> Mapping[str, Values]:
+def pilot_indicators(units: Sequence[Scope], years: Sequence[int],
+                     period: bool = False) -> Mapping[str, Values]:
     pilots: dict[int, tuple[int, int | None, str, list[str]]] = {}
     for pk, start, end, province_path in PilotRegion.objects.values_list("pk", "start_year", "end_year",
                                                                           "province__path"):
@@ -57,6 +67,11 @@ def pilot_indicators(units: Sequence[Scope], years: Sequence[int]) -> Mapping[st
                                               "pilot_filing_rate")}
     for unit in units:
         mine = [pk for pk, (_s, _e, prov, dists) in pilots.items() if _in(unit, prov, dists)]
+        if period:  # the pilots active in any of the years, keyed by the last
+            at = (unit.code, max(years))
+            out["pilot_regions"][at] = sum(1 for pk in mine if any(_active(pilots[pk][0], pilots[pk][1], y)
+                                                                   for y in years))
+            continue
         for year in years:
             active = [pk for pk in mine if _active(pilots[pk][0], pilots[pk][1], year)]
             deployed = sum(1 for pk in mine if pilots[pk][0] <= year)

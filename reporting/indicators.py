@@ -57,6 +57,14 @@ class Aggregation(models.TextChoices):
     OWN = "own", _("本单位的值（不汇总）")
 
 
+class OverYears(models.TextChoices):
+    """How a figure adds up over several years (a plan period's progress, "截至2027年底")."""
+
+    SUM = "sum", _("各年之和")
+    DISTINCT = "distinct", _("期间去重计数")
+    LATEST = "latest", _("最近一年的值")
+
+
 class Better(models.TextChoices):
     UP = "up", _("越高越好")
     DOWN = "down", _("越低越好")
@@ -92,6 +100,14 @@ class Indicator:
     better: Better = Better.UP
     levels: frozenset[str] = ALL_LEVELS  # unit levels the figure exists for; elsewhere it is "—"
     short_name: str | Promise = ""  # for chart axes and small multiples
+    over_years: str = ""  # OverYears; by default SUM for sums, DISTINCT for distinct counts, LATEST otherwise
+
+    @property
+    def period_rule(self) -> OverYears:
+        if self.over_years:
+            return OverYears(self.over_years)
+        return {Aggregation.SUM: OverYears.SUM, Aggregation.DISTINCT: OverYears.DISTINCT}.get(
+            Aggregation(self.aggregation), OverYears.LATEST)
 
     @property
     def label(self) -> str:
@@ -110,7 +126,12 @@ class Indicator:
         return level in self.levels
 
 
-SourceFunction = Callable[[Sequence[Scope], Sequence[int]], Mapping[str, Values]]
+class SourceFunction(Protocol):
+    """``func(units, years, period=False)``: values per (unit code, year); with ``period=True`` the distinct counts
+    over all the years together, keyed by the last year (only sources with distinct counts need to honour it)."""
+
+    def __call__(self, units: Sequence[Scope], years: Sequence[int], period: bool = False) -> Mapping[str, Values]:
+        ...
 
 _INDICATORS: dict[str, Indicator] = {}
 _SOURCES: dict[str, SourceFunction] = {}
@@ -177,6 +198,38 @@ def compute(keys: Iterable[str], *, units: Sequence[Scope], years: Sequence[int]
     return Table(out)
 
 
+def compute_period(keys: Iterable[str], *, units: Sequence[Scope], years: Sequence[int]) -> dict[str, dict[str, Any]]:
+    """Each indicator over the years together, per unit code, by its ``period_rule``: the sum of the years, the
+    distinct count over the whole period (an enterprise assisted in two years counts once), or the last year's
+    value. "No data" in every year is None."""
+    years = sorted(set(years))
+    if not years:
+        return {}
+    yearly = compute(keys, units=units, years=years)
+    distinct = [k for k in yearly.values if _INDICATORS[k].period_rule == OverYears.DISTINCT]
+    by_source: dict[SourceFunction, list[str]] = defaultdict(list)
+    for key in distinct:
+        by_source[_SOURCES[key]].append(key)
+    period_values: dict[str, Values] = {}
+    for func, source_keys in by_source.items():
+        result = func(units, years, period=True)
+        for key in source_keys:
+            period_values[key] = dict(result.get(key, {}))
+    out: dict[str, dict[str, Any]] = {}
+    for key, values in yearly.values.items():
+        rule = _INDICATORS[key].period_rule
+        out[key] = {}
+        for u in units:
+            present: list[Any] = [values[(u.code, y)] for y in years if (u.code, y) in values]
+            if rule == OverYears.DISTINCT:
+                out[key][u.code] = period_values.get(key, {}).get((u.code, years[-1])) if present else None
+            elif rule == OverYears.SUM:
+                out[key][u.code] = sum(present[1:], present[0]) if present else None
+            else:
+                out[key][u.code] = values.get((u.code, years[-1]))
+    return out
+
+
 def is_large(units: Sequence[Scope]) -> bool:
     """The country or a province among the units: figures worth keeping for a minute."""
     return any(len(u.path) <= PROVINCE_PATH_LENGTH for u in units)
@@ -210,10 +263,11 @@ def _common_prefix(paths: Iterable[str]) -> str:
 
 
 def by_subtree(qs: QuerySet[Any], *, path: str, year: str, units: Sequence[Scope], years: Sequence[int],
-               **aggregates: Any) -> dict[tuple[str, int], dict[str, Any]]:
+               period: bool = False, **aggregates: Any) -> dict[tuple[str, int], dict[str, Any]]:
     """``aggregates`` of the rows of ``qs`` in each unit's subtree (``path`` names the rows' unit path, e.g.
     ``"enterprise__district__path"``) per year (``year`` names the year field): one ``GROUP BY`` per distinct depth
-    of the units, restricted to their common ancestor. Returns ``{(unit code, year): {aggregate: value}}``."""
+    of the units, restricted to their common ancestor. Returns ``{(unit code, year): {aggregate: value}}``; with
+    ``period`` the years are aggregated together and keyed by the last one."""
     by_length: dict[int, dict[str, str]] = defaultdict(dict)
     for u in units:
         by_length[len(u.path)][u.path] = u.code
@@ -226,10 +280,11 @@ def by_subtree(qs: QuerySet[Any], *, path: str, year: str, units: Sequence[Scope
         q = base.annotate(_prefix=Substr(path, 1, length))
         if length > COUNTRY_PATH_LENGTH:
             q = q.filter(_prefix__in=list(prefixes))
-        for row in q.values("_prefix", year).annotate(**aggregates).order_by():
+        group = ("_prefix",) if period else ("_prefix", year)
+        for row in q.values(*group).annotate(**aggregates).order_by():
             code = prefixes.get(row.pop("_prefix"))
             if code is not None:
-                out[(code, row.pop(year))] = row
+                out[(code, max(years) if period else row.pop(year))] = row
     return out
 
 

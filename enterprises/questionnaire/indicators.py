@@ -92,7 +92,8 @@ READERS |= {key: _metric_reader(m) for key, m in METRICS.items()}
 @indicator_source(RESPONSE_RATE, SUBMITTED, EFFECT_OBVIOUS, EFFECT_VERY, SATISFACTION, SAT_TRAINING, SAT_CB_ABILITY,
                   SAT_CB_ATTITUDE, SAT_POLICY, SAT_FOLLOW_UP, MATURITY_ROSE, BURDEN, REVENUE, SALES, PROFIT,
                   QUALITY_COST, FIRST_PASS, CUSTOMER_SAT)
-def questionnaire_indicators(units: Sequence[Scope], years: Sequence[int]) -> Mapping[str, Values]:
+def questionnaire_indicators(units: Sequence[Scope], years: Sequence[int],
+                             period: bool = False) -> Mapping[str, Values]:
     out: dict[str, Values] = {key: {} for key in READERS}
     for year in years:
         aggregates = aggregates_by_unit(year=year, units=units)  # type: ignore[arg-type]

@@ -109,3 +109,18 @@ def test_queries_do_not_grow_with_the_units(data):
     with CaptureQueriesContext(connection) as many:
         compute(keys, units=[unit("000000"), *provinces], years=list(range(2020, 2027)))
     assert len(many) == len(few)
+
+
+def test_a_plan_period_counts_an_enterprise_assisted_in_two_years_once(data):
+    from reporting.indicators import compute_period
+
+    p = compute_period(["assisted_enterprises", "fee_reduction", "trained_persons", "pilot_regions",
+                        "problems_solved_rate", "evaluation_rank"],
+                       units=[unit("000000"), unit("130000")], years=[2022, 2023])
+    assert p["assisted_enterprises"]["000000"] == 3  # e3 was assisted in 2022 and 2023
+    assert p["assisted_enterprises"]["130000"] == 1
+    assert p["fee_reduction"]["000000"] == Decimal("5700")  # money adds up over the years
+    assert p["trained_persons"]["130000"] == 20
+    assert p["pilot_regions"]["000000"] == 1
+    assert p["problems_solved_rate"]["000000"] == pytest.approx(600 / 7)  # a rate: the last year's
+    assert p["evaluation_rank"]["000000"] is None
