@@ -1,7 +1,7 @@
 """The one place the evaluation reads the questionnaire.
 
 The questionnaire app's public interface (``enterprises.questionnaire.selectors``) is
-``aggregates_by_unit(*, year, units) -> dict[unit_code, Aggregates]`` and ``national_aggregates(*, year)``;
+``aggregates_by_unit(*, year, units) -> dict[unit_code, Aggregates]``;
 ``Aggregates`` carries ``result_indicators`` (operating, quality, qm_level, credit_brand, digital,
 lasting — 0–100 figures), ``satisfaction_rates``, ``response_rate``, ``metric_changes``,
 ``effect_obvious_rate``, ``effect_very_obvious_rate``, ``maturity_rose_rate`` and ``burden_rate``.
@@ -62,33 +62,3 @@ def figures_by_unit(*, year: int, units: list[Any]) -> dict[str, UnitFigures]:
         logger.exception("questionnaire aggregates failed for %s", year)
         return {}
     return {code: unit_figures(agg) for code, agg in aggregates.items()}
-
-
-def national_figures(*, year: int, unit: Any = None) -> dict[str, Any] | None:
-    """The questionnaire averages for the summary (national, or of one unit's enterprises)."""
-    selectors = _selectors()
-    if selectors is None:
-        return None
-    try:
-        if unit is None or unit.parent_id is None:
-            if not hasattr(selectors, "national_aggregates"):
-                return None
-            agg = selectors.national_aggregates(year=year)
-        else:
-            if not hasattr(selectors, "aggregates_by_unit"):
-                return None
-            agg = selectors.aggregates_by_unit(year=year, units=[unit]).get(unit.code)
-    except Exception:
-        logger.exception("questionnaire national aggregates failed for %s", year)
-        return None
-    if agg is None:
-        return None
-    return {
-        "response_rate": _get(agg, "response_rate"),
-        "metric_changes": dict(_get(agg, "metric_changes", {}) or {}),
-        "satisfaction_rates": dict(_get(agg, "satisfaction_rates", {}) or {}),
-        "effect_obvious_rate": _get(agg, "effect_obvious_rate"),
-        "effect_very_obvious_rate": _get(agg, "effect_very_obvious_rate"),
-        "maturity_rose_rate": _get(agg, "maturity_rose_rate"),
-        "burden_rate": _get(agg, "burden_rate"),
-    }

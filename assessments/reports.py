@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Sum
 from django.utils import timezone
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from programme.models import OrgUnit, OrgUnitLevel
+from reporting import indicators
+from reporting.numbers import NO_DATA, format_value
 from reporting.pdf import render_pdf
 from reporting.xlsx import new_workbook, workbook_bytes, write_table, xlsx_cell, xlsx_row
 
@@ -25,15 +26,12 @@ from .annex import METHOD_TEXT
 from .charts import Bar, ranking_chart
 from .models import (
     FIGURE_FIELDS,
-    SUBMITTED_STATUSES,
     Evaluation,
     IndicatorArea,
     IndicatorItem,
     Method,
-    SelfAssessment,
     UnitResult,
 )
-from .questionnaire_adapter import national_figures
 from .services import scheme_ensure
 
 NUMBER_FORMAT = "0.00"
@@ -240,6 +238,17 @@ def score_sheet_pdf(sheet: ScoreSheet) -> bytes:
 
 # --- The year's summary (seed 000, first paragraph) ----------------------------------------------------
 
+# The summary's figures, in the order of its table: every one is a catalogue indicator (reporting.indicators).
+SUMMARY_KEYS: list[str] = [
+    *(f"sa_{name}" for name, _label, _unit in FIGURE_FIELDS),
+    "sa_submitted",
+    "ledger_cbs", "assisted_enterprises", "fee_reduced_enterprises", "fee_reduction", "problems_found",
+    "problems_solved", "training_sessions", "trained_enterprises", "trained_persons",
+    "q_revenue", "q_sales", "q_profit_margin", "q_quality_cost", "q_first_pass_yield", "q_customer_satisfaction",
+    "q_sat_training", "q_sat_cb_ability", "q_sat_cb_attitude", "q_effect_obvious", "q_effect_very_obvious",
+    "q_maturity_rose", "q_burden", "q_response_rate",
+]
+
 
 @dataclass
 class Figure:
@@ -248,6 +257,9 @@ class Figure:
     value: Any
     unit: str
     source: str
+    text: str = ""  # as the seeds write it ("3.0万家", "320亿元", "—")
+    previous: Any = None  # the year before
+    change: str = ""  # "比2022年增加93%", "" without the year before
 
 
 @dataclass
@@ -261,118 +273,44 @@ class Summary:
     def get(self, key: str) -> Any:
         return next((f.value for f in self.figures if f.key == key), None)
 
-
-def _has_field(model: Any, name: str) -> bool:
-    return any(f.name == name for f in model._meta.get_fields())
-
-
-def _wan(value: Any) -> Decimal:
-    """A count in units of ten thousand (万), one decimal."""
-    return (Decimal(value or 0) / Decimal(10000)).quantize(Decimal("0.1"))
-
-
-def _fmt(value: Any, digits: int = 1) -> str:
-    if value is None:
-        return "—"
-    return f"{float(value):.{digits}f}"
+    def text(self, key: str) -> str:
+        return next((f.text for f in self.figures if f.key == key), NO_DATA)
 
 
 def summary_data(*, year: int, scope: OrgUnit) -> Summary:
-    """Compute the summary figures of ``scope`` (the country or a province) for ``year`` from the data."""
-    from enterprises import models as ent
-
-    missing: list[str] = []
+    """The summary figures of ``scope`` (the country or a province) for ``year``, read from the catalogue, each
+    with its value the year before and the change."""
+    table = indicators.compute(SUMMARY_KEYS, units=[scope], years=[year - 1, year])
     figures: list[Figure] = []
-    child_level = OrgUnitLevel.PROVINCE if scope.level == OrgUnitLevel.COUNTRY else OrgUnitLevel.DISTRICT
-    sa = SelfAssessment.objects.filter(programme_year_id=year, unit__level=child_level,
-                                       unit__path__startswith=scope.path, status__in=SUBMITTED_STATUSES)
-    sums = sa.aggregate(n=Count("pk"), **{name: Sum(name) for name, _l, _u in FIGURE_FIELDS})
-    for name, label, unit in FIGURE_FIELDS:
-        figures.append(Figure(name, label, sums[name] or 0, unit, "自评材料"))
-    figures.append(Figure("self_assessments", "已提交自评的单位", sums["n"], "个", "自评材料"))
-
-    ledger = ent.LedgerRecord.objects.filter(programme_year_id=year, enterprise__district__path__startswith=scope.path)
-    ledger_agg = ledger.aggregate(cbs=Count("certification_body", distinct=True),
-                                  enterprises=Count("enterprise", distinct=True))
-    figures.append(Figure("ledger_cbs", "参与帮扶的认证机构", ledger_agg["cbs"], "家", "帮扶台账"))
-    figures.append(Figure("assisted_enterprises", "精准帮扶小微企业", ledger_agg["enterprises"], "家", "帮扶台账"))
-    if _has_field(ent.LedgerRecord, "fee_reduction"):
-        fee = ledger.filter(fee_reduction__gt=0).aggregate(n=Count("enterprise", distinct=True), s=Sum("fee_reduction"))
-        figures.append(Figure("fee_reduced_enterprises", "减免认证费用的企业", fee["n"], "家", "帮扶台账"))
-        figures.append(Figure("fee_reduction_wan", "减免认证费用合计",
-                              (Decimal(fee["s"] or 0) / 10000).quantize(Decimal("0.01")), "万元", "帮扶台账"))
-    else:
-        missing.append("帮扶台账的减免费用字段")
-    if _has_field(ent.LedgerRecord, "problems_solved"):
-        probs = ledger.aggregate(found=Sum("problems_found"), solved=Sum("problems_solved"))
-        figures.append(Figure("problems_found", "发现质量问题", probs["found"] or 0, "个", "帮扶台账"))
-        figures.append(Figure("problems_solved", "解决质量问题", probs["solved"] or 0, "个", "帮扶台账"))
-    else:
-        missing.append("帮扶台账的质量问题字段")
-    training_model = getattr(ent, "TrainingRecord", None)
-    if training_model is not None and _has_field(training_model, "person_count"):
-        tq = training_model.objects.filter(programme_year_id=year)
-        if _has_field(training_model, "district"):
-            tq = tq.filter(district__path__startswith=scope.path)
-        tr = tq.aggregate(e=Sum("enterprise_count"), p=Sum("person_count"), n=Count("pk"))
-        figures.append(Figure("trained_enterprises", "免费培训企业", tr["e"] or 0, "家", "培训台账"))
-        figures.append(Figure("trained_persons", "培训人次", tr["p"] or 0, "人次", "培训台账"))
-        figures.append(Figure("training_records", "培训台账记录", tr["n"] or 0, "场", "培训台账"))
-    else:
-        missing.append("培训台账（TrainingRecord）")
-
-    q = national_figures(year=year, unit=None if scope.level == OrgUnitLevel.COUNTRY else scope)
-    metric_labels = [("revenue", "年度营收平均变化"), ("sales", "年产品销售额变化"), ("profit_margin", "年利润率变化"),
-                     ("quality_cost", "质量成本控制率变化"), ("first_pass_yield", "产品一次交验合格率变化"),
-                     ("customer_satisfaction", "消费者满意度变化")]
-    if q is None:
-        missing.append("企业调查问卷汇总")
-    else:
-        changes = q["metric_changes"]
-        for key, label in metric_labels:
-            figures.append(Figure(f"q_{key}", label, _round1(changes.get(key)), "%", "调查问卷"))
-        sat = q["satisfaction_rates"]
-        for key, label, value in (
-            ("q_sat_training", "对宣传培训满意的企业占比", sat.get("training")),
-            ("q_sat_cb", "对认证机构专业能力满意的企业占比", sat.get("cb_ability")),
-            ("q_sat_attitude", "对认证机构服务态度满意的企业占比", sat.get("cb_attitude")),
-            ("q_effect_obvious", "认为效果明显的企业占比", q["effect_obvious_rate"]),
-            ("q_effect_very_obvious", "认为效果非常明显的企业占比", q["effect_very_obvious_rate"]),
-            ("q_maturity_rose", "成熟度提升至少一级的企业占比", q["maturity_rose_rate"]),
-            ("q_burden", "认为增加明显负担的企业占比", q["burden_rate"]),
-            ("q_response_rate", "问卷回收率", q["response_rate"]),
-        ):
-            figures.append(Figure(key, label, _round1(value), "%", "调查问卷"))
-
+    sources_with_data: set[str] = set()
+    for ind in indicators.indicators(SUMMARY_KEYS):
+        value = table.get(ind.key, scope.code, year)
+        previous = table.get(ind.key, scope.code, year - 1)
+        if value is not None:
+            sources_with_data.add(ind.source)
+        figures.append(Figure(ind.key, str(ind.name), value, ind.unit, str(ind.source.label), ind.format(value),
+                              previous, ind.change(value, previous, previous_year=year - 1)))
+    sources = dict.fromkeys(indicators.Source(ind.source) for ind in indicators.indicators(SUMMARY_KEYS))
+    missing = [str(source.label) for source in sources if source not in sources_with_data]
     s = Summary(year=year, scope=scope, figures=figures, paragraph="", missing=missing)
     s.paragraph = _paragraph(s)
     return s
 
 
-def _round1(value: Any) -> Decimal | None:
-    return None if value is None else Decimal(str(value)).quantize(Decimal("0.1"))
-
-
 def _paragraph(s: Summary) -> str:
-    scope = "全国各地" if s.scope.level == OrgUnitLevel.COUNTRY else f"{s.scope.name}各区"
-    credit_yi = Decimal(s.get("credit_support") or 0) / 10000
-    subsidy_yi = Decimal(s.get("fiscal_subsidies") or 0) / 10000
-    text = (f"{s.year}年，{scope}累计出台激励政策{s.get('incentive_policies')}项，为小微企业提供金融信贷支持"
-            f"{credit_yi:.1f}亿元，落实{subsidy_yi:.1f}亿元财政补贴。{s.get('ledger_cbs')}家认证机构为"
-            f"{_wan(s.get('assisted_enterprises'))}万家小微企业实施精准帮扶")
-    if s.get("fee_reduced_enterprises") is not None:
-        text += (f"，为{_wan(s.get('fee_reduced_enterprises'))}万家企业减免认证费用"
-                 f"{Decimal(s.get('fee_reduction_wan') or 0):.0f}万元")
-    if s.get("trained_persons") is not None:
-        text += (f"，为{_wan(s.get('trained_enterprises'))}万家企业免费培训"
-                 f"{_wan(s.get('trained_persons'))}万人次")
-    text += "。"
+    """Seed 000's first paragraph, from the figures ("—" where there is no data)."""
+    scope = "全国各地" if s.scope.level == OrgUnitLevel.COUNTRY else f"{s.scope.name}"
+    t = s.text
+    text = (f"{s.year}年，{scope}累计出台激励政策{t('sa_incentive_policies')}，为小微企业提供金融信贷支持"
+            f"{t('sa_credit_support')}，落实{t('sa_fiscal_subsidies')}财政补贴。{t('ledger_cbs')}认证机构为"
+            f"{t('assisted_enterprises')}小微企业实施精准帮扶，为{t('fee_reduced_enterprises')}企业减免认证费用"
+            f"{t('fee_reduction')}，为{t('trained_enterprises')}企业免费培训{t('trained_persons')}。")
     if s.get("q_revenue") is not None:
         qc = s.get("q_quality_cost")
-        text += (f"据统计，{s.year}年参与提升行动的小微企业年度营收平均提升{_fmt(s.get('q_revenue'))}%，"
-                 f"年产品销售额提升{_fmt(s.get('q_sales'))}%，年利润率提升{_fmt(s.get('q_profit_margin'))}%，"
-                 f"质量成本控制率{'下降' if qc is not None and qc < 0 else '变化'}"
-                 f"{_fmt(abs(qc) if qc is not None else None)}%。")
+        qc_text = format_value(abs(qc), "%") if qc is not None else NO_DATA
+        text += (f"据统计，{s.year}年参与提升行动的小微企业年度营收平均提升{t('q_revenue')}，"
+                 f"年产品销售额提升{t('q_sales')}，年利润率提升{t('q_profit_margin')}，"
+                 f"质量成本控制率{'下降' if qc is not None and qc < 0 else '变化'}{qc_text}。")
     return text
 
 
@@ -386,8 +324,10 @@ def summary_xlsx(summary: Summary) -> bytes:
                        f"提升行动工作情况汇总", font=Font(bold=True, size=14))],
         [xlsx_cell(ws, summary.paragraph, alignment=Alignment(wrap_text=True, vertical="top"))],
     ]
-    rows = [[f.label, f.value if f.value is not None else "—", f.unit, f.source] for f in summary.figures]
-    write_table(ws, ["指标", "数值", "单位", "数据来源"], rows, above=title, widths=[34, 16, 8, 12])
+    rows = [[f.label, f.value if f.value is not None else NO_DATA, f.unit, f.text, f.change or NO_DATA, f.source]
+            for f in summary.figures]
+    write_table(ws, ["指标", "数值", "单位", "写法", f"比{summary.year - 1}年", "数据来源"], rows, above=title,
+                widths=[34, 16, 8, 14, 22, 12])
     if summary.missing:
         ws.append([])
         ws.append(xlsx_row(ws, ["暂缺数据：" + "、".join(summary.missing)]))
