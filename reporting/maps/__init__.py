@@ -21,16 +21,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from . import data, geometry
+from .png import svg_png
 from .svg import MapArea, china_map, province_map
 
-__all__ = ["MapArea", "china_map", "map_geometry_ready", "province_map"]
+ALL_PROVINCES = data.PROVINCE_CODES  # the provincial units with county-level boundaries in the data
+
+__all__ = ["ALL_PROVINCES", "MapArea", "china_map", "map_geometry_ready", "province_map", "svg_png"]
 
 
 def map_geometry_ready(provinces: Iterable[str] = ()) -> None:
-    """Build (or load from the file cache) the national geometry and that of the given provinces."""
+    """Build (or load from the file cache) the national geometry and that of the given provinces
+    (`ALL_PROVINCES` for every one)."""
     geometry.geometry("china")
     for code in provinces:
         geometry.geometry(str(code))
-
-
-ALL_PROVINCES = data.PROVINCE_CODES
