@@ -45,12 +45,22 @@ def _kind(method: str, response: Any, context: dict[str, Any]) -> str:
     return "download" if method == "GET" else "form"
 
 
+SERVER_APP = re.compile(r"(?:^|,)\s*app;dur=([0-9.]+)")
+
+
+def _server_ms(response: Any) -> float | None:
+    """The server's own time for the request, from its ``Server-Timing`` header (portal.server_timing)."""
+    header = response.headers.get("Server-Timing", "") if response is not None else ""
+    match = SERVER_APP.search(header)
+    return float(match.group(1)) if match else None
+
+
 @events.request.add_listener
 def _record(request_type: str, name: str, response_time: float, response: Any = None, exception: Any = None,
             context: dict[str, Any] | None = None, **_kw: Any) -> None:
     status = getattr(response, "status_code", 0) or 0
     SAMPLES.append([name, request_type, _kind(request_type, response, context or {}), round(response_time, 2),
-                    exception is None, status, round(time.time(), 3)])
+                    exception is None, status, round(time.time(), 3), _server_ms(response)])
 
 
 @events.test_stop.add_listener
@@ -194,6 +204,18 @@ class StaffUser(PortalUser):
         self.page("/assessments/", name="/assessments/", year=random.choice([YEAR - 2, YEAR - 3]))
         self.follow("evaluation", "/assessments/evaluations/{}/", "/assessments/evaluations/[id]/")
         self.follow("self", "/assessments/self-assessments/{}/", "/assessments/self-assessments/[id]/")
+
+    @task(2)
+    def analytics(self) -> None:
+        """The programme's picture: the map, the trends (one unit, and small multiples) and the targets."""
+        indicator = random.choice(["assisted_enterprises", "trained_persons", "q_response_rate", "fee_reduction"])
+        path, name, params = random.choice([
+            ("/analytics/map/", "/analytics/map/", {"indicator": indicator, "year": YEAR}),
+            ("/analytics/trends/", "/analytics/trends/", {"indicator": indicator}),
+            ("/analytics/trends/units/", "/analytics/trends/units/", {"indicator": indicator}),
+            ("/targets/", "/targets/", {}),
+        ])
+        self.page(path, name=name, **params)
 
     @task(1)
     def units(self) -> None:

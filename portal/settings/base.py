@@ -61,6 +61,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "portal.server_timing.ServerTimingMiddleware",  # first: its time covers everything below
     "django.middleware.security.SecurityMiddleware",
     "portal.api_errors.ApiErrorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
