@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("enterprises.api_urls")),
     path("", include("enterprises.questionnaire.api_urls")),
     path("", include("assessments.api_urls")),
+    path("", include("reporting.analytics.api_urls")),
 ]

@@ -1,5 +1,13 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from . import views
 
 app_name = "analytics"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("map/", views.map_view, name="map"),
+    path("trends/", views.trends, name="trends"),
+    path("trends/units/", views.trends_units, name="trends_units"),
+    path("catalogue/", views.catalogue_view, name="catalogue"),
+]

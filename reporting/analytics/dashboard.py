@@ -1,0 +1,296 @@
+"""The dashboards' analytics panel: for the current programme year, each sub-unit's progress on the key indicators as
+sorted bar charts, the completeness table (who has submitted what, on time or late — DHIS2's reporting rate) and, on
+HQ's dashboard, the China map of one key indicator.
+
+HQ's sub-units are its 32 provincial units, a province's its districts; a district's panel shows its own figures and
+its certification bodies' share of them. Every figure is the catalogue's (``reporting.indicators.figures``, one call
+per panel); the rendered panel of a country or province is kept for ``FIGURES_CACHE_SECONDS`` per unit, year and
+language (only unit staff who may see the unit get it), so the dashboard's server time stays small.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, cast
+
+from django.db.models import Count, Q, Sum
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from assessments.models import SelfAssessment
+from enterprises.models import LedgerRecord, TrainingRecord
+from enterprises.questionnaire.models import QuestionnaireVersion
+from portal.figures import cached_figures
+from programme.models import OrgUnit, OrgUnitLevel
+from reporting.charts import BarRow, bar_chart
+from reporting.indicators import Indicator, Table, figures, indicator, is_large
+from reporting.numbers import format_value
+
+from . import links
+from .scope import COUNTRY, current_year, home_unit, is_staff, sub_units
+
+if TYPE_CHECKING:
+    from portal.models import User
+
+CHART_KEYS = ("assisted_enterprises", "fee_reduction", "trained_persons", "q_response_rate", "pilot_filings")
+COMPLETENESS_KEYS = ("sa_submitted", "sa_on_time_rate", "q_response_rate", "ledger_records", "training_sessions",
+                     "pilot_filings", "pilot_regions")
+PANEL_KEYS = tuple(dict.fromkeys((*CHART_KEYS, *COMPLETENESS_KEYS)))
+MAP_KEY = "assisted_enterprises"
+RATE_UNIT = "%"
+
+ON_TIME, LATE, NOT_YET = "on_time", "late", "not_yet"
+
+
+@dataclass(frozen=True)
+class Chart:
+    key: str
+    title: str
+    svg: SafeString
+
+
+@dataclass
+class CompletenessRow:
+    unit: OrgUnit | None  # None: the total row
+    label: str
+    url: str
+    self_assessment: str  # ON_TIME, LATE, NOT_YET ("" on the total row)
+    self_assessment_label: str
+    self_assessment_url: str
+    response_rate: str
+    response_url: str
+    ledger: str
+    ledger_present: bool
+    ledger_url: str
+    training: str
+    training_present: bool
+    training_url: str
+    pilots: str
+    pilots_complete: bool | None  # None: no pilot in the unit
+    pilots_url: str
+
+
+@dataclass
+class Panel:
+    unit: OrgUnit
+    year: int
+    as_of: datetime
+    charts: list[Chart] = field(default_factory=list)
+    rows: list[CompletenessRow] = field(default_factory=list)
+    total: CompletenessRow | None = None
+    status_counts: dict[str, int] = field(default_factory=dict)
+    map_svg: SafeString | None = None
+    map_url: str = ""
+    own: list[dict[str, str]] = field(default_factory=list)  # a district: its own figures with their change
+    by_cb: list[Chart] = field(default_factory=list)  # a district: its certification bodies' share
+
+
+def _ind(key: str) -> Indicator:
+    found = indicator(key)
+    if found is None:  # the catalogue's definitions are registered by the apps' AppConfig.ready
+        raise LookupError(f"indicator {key!r} is not in the catalogue")
+    return found
+
+
+def _sa_status(table: Table, code: str, year: int) -> str:
+    if not table.get("sa_submitted", code, year):
+        return NOT_YET
+    rate = table.get("sa_on_time_rate", code, year)
+    return ON_TIME if rate is not None and float(rate) >= 100 else LATE
+
+
+def status_labels() -> dict[str, str]:
+    return {ON_TIME: _("按时提交"), LATE: _("逾期提交"), NOT_YET: _("未提交")}
+
+
+def _reference(ind: Indicator, table: Table, home: OrgUnit, subs: Sequence[OrgUnit], year: int
+               ) -> tuple[Any, str]:
+    """The line the bars are read against: the home unit's own rate for a percentage ("全国 63.0%"), the
+    sub-units' average for a count or an amount."""
+    if ind.unit == RATE_UNIT:
+        value = table.get(ind.key, home.code, year)
+        if value is None:
+            return None, ""
+        name = _("全国") if home.code == COUNTRY else home.name
+        return value, f"{name} {ind.format(value)}"
+    present = [table.get(ind.key, u.code, year) for u in subs]
+    numbers = [Decimal(str(v)) for v in present if v is not None]
+    if not numbers:
+        return None, ""
+    mean = sum(numbers, Decimal(0)) / len(numbers)
+    return mean, _("平均 %(value)s") % {"value": ind.format(mean)}
+
+
+def _pilot_text(table: Table, code: str, year: int) -> tuple[str, bool | None]:
+    active = table.get("pilot_regions", code, year)
+    filed = table.get("pilot_filings", code, year)
+    if not active:
+        return "—", None
+    return f"{filed or 0}/{active}", (filed or 0) >= active
+
+
+def build_panel(unit: OrgUnit, year: int) -> Panel:
+    """The panel of ``unit`` (the user's own; the caller has checked) for ``year``."""
+    subs = sub_units(unit)
+    if not subs:
+        return _district_panel(unit, year)
+    timed = figures(PANEL_KEYS, units=[unit, *subs], years=[year])
+    table = timed.value
+    has_questionnaire = QuestionnaireVersion.objects.filter(programme_year_id=year).exists()
+    sa_pks = dict(SelfAssessment.objects.filter(programme_year_id=year, unit__in=subs)
+                  .values_list("unit__code", "pk"))
+    panel = Panel(unit=unit, year=year, as_of=timed.as_of)
+    for key in CHART_KEYS:
+        ind = _ind(key)
+        rows = [BarRow(u.name, table.get(key, u.code, year), ind.format(table.get(key, u.code, year)),
+                       links.records(key, u, year, has_questionnaire=has_questionnaire)) for u in subs]
+        reference, reference_label = _reference(ind, table, unit, subs, year)
+        panel.charts.append(Chart(key, str(ind.name), bar_chart(
+            rows, better=str(ind.better), reference=reference, reference_label=reference_label)))
+    labels = status_labels()
+    counts = {ON_TIME: 0, LATE: 0, NOT_YET: 0}
+    with_ledger = with_training = 0
+    for u in subs:
+        status = _sa_status(table, u.code, year)
+        counts[status] += 1
+        records = table.get("ledger_records", u.code, year)
+        sessions = table.get("training_sessions", u.code, year)
+        with_ledger += bool(records)
+        with_training += bool(sessions)
+        pilots, complete = _pilot_text(table, u.code, year)
+        panel.rows.append(CompletenessRow(
+            unit=u, label=u.name, url=links.unit_page(u), self_assessment=status,
+            self_assessment_label=labels[status],
+            self_assessment_url=links.self_assessment(u, year, sa_pks.get(u.code)),
+            response_rate=_ind("q_response_rate").format(table.get("q_response_rate", u.code, year)),
+            response_url=links.questionnaire(u, year, has_version=has_questionnaire),
+            ledger=_ind("ledger_records").format(records), ledger_present=bool(records),
+            ledger_url=links.ledger_list(u, year),
+            training=_ind("training_sessions").format(sessions), training_present=bool(sessions),
+            training_url=links.training_list(u, year),
+            pilots=pilots, pilots_complete=complete, pilots_url=links.pilots(u, year),
+        ))
+    n = len(subs)
+    pilots, complete = _pilot_text(table, unit.code, year)
+    panel.total = CompletenessRow(
+        unit=None, label=_("合计"), url=links.unit_page(unit), self_assessment="",
+        self_assessment_label=_("按时%(on_time)s · 逾期%(late)s · 未交%(not_yet)s") % counts,
+        self_assessment_url=links.self_assessment(unit, year, None),
+        response_rate=_ind("q_response_rate").format(table.get("q_response_rate", unit.code, year)),
+        response_url=links.questionnaire(unit, year, has_version=has_questionnaire),
+        ledger=f"{with_ledger}/{n}", ledger_present=with_ledger == n, ledger_url=links.ledger_list(unit, year),
+        training=f"{with_training}/{n}", training_present=with_training == n,
+        training_url=links.training_list(unit, year),
+        pilots=pilots, pilots_complete=complete, pilots_url=links.pilots(unit, year),
+    )
+    panel.status_counts = counts
+    status_rows = [BarRow(labels[s], counts[s], format_value(counts[s], "个"), links.self_assessment(unit, year, None))
+                   for s in (ON_TIME, LATE, NOT_YET)]
+    panel.charts.insert(4, Chart("sa_status", _("自评材料提交情况"),
+                                 bar_chart(status_rows, sort=False)))
+    if unit.level == OrgUnitLevel.COUNTRY:
+        panel.map_svg, panel.map_url = _china_map(table, subs, year)
+    return panel
+
+
+def _china_map(table: Table, subs: Sequence[OrgUnit], year: int) -> tuple[SafeString, str]:
+    from reporting.maps import MapArea, china_map
+
+    ind = _ind(MAP_KEY)
+    url = reverse("analytics:map")
+    areas = [MapArea(u.code, u.name, _float(table.get(MAP_KEY, u.code, year)),
+                     ind.format(table.get(MAP_KEY, u.code, year)),
+                     f"{reverse('analytics:trends')}?indicator={MAP_KEY}&unit={u.code}") for u in subs]
+    svg = china_map(areas, title=_("%(year)s年%(name)s") % {"year": year, "name": ind.name},
+                    legend_title=ind.label, fmt=ind.format, no_data_label=_("无数据"), better=map_better(ind),
+                    width=600)
+    return svg, f"{url}?indicator={MAP_KEY}&year={year}"
+
+
+def map_better(ind: Indicator) -> str:
+    return "down" if ind.better == "down" else "up"
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _district_panel(unit: OrgUnit, year: int) -> Panel:
+    """A district: its own key figures this year (with the change on last year) and its certification bodies'
+    share of the assisted enterprises, fee reductions and training person-times."""
+    keys = (*CHART_KEYS, "sa_submitted", "sa_on_time_rate")
+    timed = figures(keys, units=[unit], years=[year - 1, year])
+    table = timed.value
+    panel = Panel(unit=unit, year=year, as_of=timed.as_of)
+    has_questionnaire = QuestionnaireVersion.objects.filter(programme_year_id=year).exists()
+    for key in CHART_KEYS:
+        ind = _ind(key)
+        cur, prev = table.get(key, unit.code, year), table.get(key, unit.code, year - 1)
+        panel.own.append({"label": str(ind.name), "value": ind.format(cur),
+                          "change": ind.change(cur, prev, previous_year=year - 1),
+                          "url": links.records(key, unit, year, has_questionnaire=has_questionnaire)})
+    status = _sa_status(table, unit.code, year)
+    sa_pk = SelfAssessment.objects.filter(programme_year_id=year, unit=unit).values_list("pk", flat=True).first()
+    panel.own.append({"label": _("自评材料"), "value": status_labels()[status], "change": "",
+                      "url": links.self_assessment(unit, year, sa_pk)})
+    panel.by_cb = _by_cb(unit, year)
+    return panel
+
+
+def _by_cb(unit: OrgUnit, year: int) -> list[Chart]:
+    """The district's ledger and training records of ``year`` by certification body, counted as the catalogue
+    counts them (distinct enterprises, the sum of fee reductions, the sum of person-times)."""
+    ledger = (LedgerRecord.objects.filter(programme_year_id=year, enterprise__district__path__startswith=unit.path)
+              .values("certification_body__approval_number", "certification_body__name")
+              .annotate(enterprises=Count("enterprise", distinct=True), fee=Sum("fee_reduction",
+                                                                                 filter=Q(fee_reduction__gt=0)))
+              .order_by())
+    training = (TrainingRecord.objects.filter(programme_year_id=year, district__path__startswith=unit.path)
+                .values("certification_body__approval_number", "certification_body__name")
+                .annotate(persons=Sum("person_count")).order_by())
+    base = reverse("enterprises:ledger_list")
+    train_base = reverse("enterprises:training_list")
+    assisted, fee, persons = _ind("assisted_enterprises"), _ind("fee_reduction"), _ind("trained_persons")
+    ledger_rows = list(ledger)
+    charts = []
+    if ledger_rows:
+        charts.append(Chart("cb_assisted", _("各认证机构帮扶企业"), bar_chart([
+            BarRow(r["certification_body__name"], r["enterprises"], assisted.format(r["enterprises"]),
+                   f"{base}?year={year}&district={unit.code}&cb={r['certification_body__approval_number']}")
+            for r in ledger_rows])))
+        charts.append(Chart("cb_fee", _("各认证机构减免认证费用"), bar_chart([
+            BarRow(r["certification_body__name"], r["fee"], fee.format(r["fee"]),
+                   f"{base}?year={year}&district={unit.code}&cb={r['certification_body__approval_number']}")
+            for r in ledger_rows])))
+    training_rows = list(training)
+    if training_rows:
+        charts.append(Chart("cb_trained", _("各认证机构培训人次"), bar_chart([
+            BarRow(r["certification_body__name"], r["persons"], persons.format(r["persons"]),
+                   f"{train_base}?year={year}&district={unit.code}") for r in training_rows])))
+    return charts
+
+
+def analytics_panel(request: HttpRequest) -> dict[str, Any] | None:
+    """The dashboard card of HQ, provincial and district staff."""
+    user = cast("User", request.user)
+    if not is_staff(user):
+        return None
+    try:
+        unit = home_unit(user)
+    except Exception:  # an account without a unit sees no panel rather than an error
+        return None
+    year = current_year()
+    # The rendered panel depends only on the unit, the year and the language (its links and labels), never on
+    # who asks beyond that: the unit is the user's own.
+    timed = cached_figures("analytics:dashboard", unit.code, year, get_language(),
+                           compute=lambda: build_panel(unit, year), live=not is_large([unit]))
+    panel = timed.value
+    return {"template": "reporting/analytics/_dashboard_panel.html", "title": _("数据分析"), "panel": panel,
+            "as_of": panel.as_of, "year": year, "status_labels": status_labels(),
+            "map_page": reverse("analytics:map"), "trends_page": reverse("analytics:trends")}
