@@ -31,7 +31,7 @@ from . import data
 
 logger = logging.getLogger(__name__)
 
-ALGORITHM = "5"  # bump when the output of a build changes: part of the cache key
+ALGORITHM = "6"  # bump when the output of a build changes: part of the cache key
 
 # The projection (Albers equal-area conic on a sphere of the Earth's mean radius, in km, y pointing down).
 _R = 6371.0
@@ -44,7 +44,8 @@ NATIONAL_WIDTH = 760.0
 PROVINCE_WIDTH = 640.0
 TITLE_H = 34.0
 PAD = 10.0
-TOLERANCE = 0.45  # coverage simplification, in drawing units (≈ √ of the triangle area removed)
+TOLERANCE = 0.45  # coverage simplification, in drawing units (≈ √ of the triangle area removed) ...
+PROVINCE_TOLERANCE = 0.55  # ... a little coarser for a province's hundred-odd counties (Sichuan: 183)
 MIN_AREA = 0.8  # a part smaller than this (units²) is drawn as a dot ...
 NEAR = 3.0  # ... or dropped when it lies this close to a larger part (coastal islets)
 # Parts of Hainan lying wholly south of 17.5°N or east of 111.3°E (Hainan Island ends at 111.05°E, its Qizhou
@@ -150,7 +151,9 @@ def _lines_path(geom: Any) -> str:
 # --- layers ------------------------------------------------------------------------------------------------------
 
 
-def _layer(areas: dict[str, Any], *, groups: dict[str, str] | None = None, lines: Any = None) -> dict[str, Any]:
+def _layer(
+    areas: dict[str, Any], *, tolerance: float = TOLERANCE, groups: dict[str, str] | None = None, lines: Any = None
+) -> dict[str, Any]:
     """Simplify one coverage of fitted areas (code → polygonal geometry in drawing units) into path data.
 
     `groups` (code → group key) adds the heavier outlines of the groups (the cities of a province); `lines` are
@@ -169,7 +172,7 @@ def _layer(areas: dict[str, Any], *, groups: dict[str, str] | None = None, lines
                 small.append((code, part))
     with_shapes = [code for code in codes if big[code]]
     merged = [shapely.multipolygons(big[code]) for code in with_shapes]
-    simplified = list(shapely.coverage_simplify(np.array(merged, dtype=object), TOLERANCE)) if merged else []
+    simplified = list(shapely.coverage_simplify(np.array(merged, dtype=object), tolerance)) if merged else []
     out: dict[str, dict[str, Any]] = {code: {"d": "", "dots": []} for code in codes}
     for code, geom in zip(with_shapes, simplified, strict=True):
         d, collapsed = _polygon_path(geom if geom.is_valid else shapely.make_valid(geom))
@@ -330,7 +333,8 @@ def build_province(province_code: str) -> dict[str, Any]:
     dx = PAD + (avail_w - map_w) / 2 - xmin * scale
     dy = TITLE_H - ymin * scale
     fitted = {code: _fit(geom, scale, dx, dy) for code, geom in main.items()}
-    base["main"] = _layer(fitted, groups=groups if province_code not in data.MUNICIPALITIES else None)
+    city_groups = groups if province_code not in data.MUNICIPALITIES else None
+    base["main"] = _layer(fitted, tolerance=PROVINCE_TOLERANCE, groups=city_groups)
     base["map_bottom"] = round(TITLE_H + map_h, 1)
     base["height"] = round(TITLE_H + map_h, 1)
     if has_south_sea:

@@ -346,3 +346,76 @@ def test_svg_png():
     assert width == 320 and height == pytest.approx(320 * int(root.get("height")) / int(root.get("width")), abs=1)
     with pytest.raises(ValueError):
         svg_png(svg, 0)
+
+
+@pytest.mark.browser
+def test_maps_rendered_in_chromium_show_taiwan_the_islands_the_inset_and_the_boundary(tmp_path):
+    """Both maps in Debian's Chromium: the parts a lawful map needs have a visible size where they belong.
+    Screenshots go to /tmp/maps/ (china.png, province-330000.png)."""
+    import os
+    import threading
+    from pathlib import Path
+
+    from playwright.sync_api import sync_playwright
+
+    out = Path("/tmp/maps")
+    out.mkdir(exist_ok=True)
+    values = {code: float(i * 10) for i, code in enumerate(PROVINCES)} | {"660000": 55.0}
+    china = national(values)
+    divisions = data.counties("330000")
+    zhejiang = province_map(
+        "330000",
+        [MapArea(d.code, d.name, float(i), f"{i}家") for i, d in enumerate(divisions)],
+        title="浙江省",
+        legend_title="l",
+        fmt=fmt,
+        no_data_label="无数据",
+    )
+    boxes: dict[str, dict] = {}
+    errors: list[BaseException] = []
+
+    def run():  # its own thread: the browser tests' session may hold Playwright's loop in this one
+        try:
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(
+                    executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"), args=["--no-sandbox"]
+                )
+                page = browser.new_page(device_scale_factor=1.5)
+                page.set_content(f"<html><body style='margin:0'>{china}</body></html>")
+                page.locator("svg").first.screenshot(path=str(out / "china.png"))
+                for name, selector in {
+                    "svg": "svg",
+                    "taiwan": "svg > g > g[data-code='710000'] > path",
+                    "hainan": "svg > g > g[data-code='460000'] > path",
+                    "hongkong": "svg > g > g[data-code='810000']",
+                    "inset": "g[data-inset]",
+                    "islands": "g[data-inset] g[data-code='460000']",
+                    "maritime": "g[data-inset] path[data-maritime-boundary]",
+                    "xpcc": "g[data-tile][data-code='660000']",
+                }.items():
+                    boxes[name] = page.locator(selector).first.bounding_box()
+                page.set_content(f"<html><body style='margin:0'>{zhejiang}</body></html>")
+                page.locator("svg").first.screenshot(path=str(out / "province-330000.png"))
+                boxes["counties"] = page.evaluate(
+                    "[...document.querySelectorAll('[data-code]')].filter(e => e.getBBox().width > 0).length"
+                )
+                browser.close()
+        except BaseException as exc:  # reported below, in the test's thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(120)
+    assert not errors, errors
+    svg = boxes["svg"]
+    for name in ("taiwan", "hainan", "hongkong", "inset", "islands", "maritime", "xpcc"):
+        assert boxes[name] and boxes[name]["width"] > 2 and boxes[name]["height"] > 2, name
+    taiwan, hainan, inset = boxes["taiwan"], boxes["hainan"], boxes["inset"]
+    # not distorted: Taiwan is taller than wide, Hainan a little wider than tall
+    assert taiwan["height"] > 1.5 * taiwan["width"]
+    assert 0.8 < hainan["width"] / hainan["height"] < 1.6
+    # the inset is in the lower right, below Taiwan; the islands reach down through it
+    assert inset["x"] > svg["x"] + svg["width"] * 0.7 and inset["y"] > taiwan["y"] + taiwan["height"]
+    assert boxes["islands"]["height"] > inset["height"] * 0.6
+    assert boxes["counties"] == len(divisions)
+    assert (out / "china.png").stat().st_size > 50_000
