@@ -280,7 +280,7 @@ def catalogue_rows() -> list[dict[str, Any]]:
         "over_years": str(ind.period_rule), "over_years_label": str(OverYears(ind.period_rule).label),
         "better": ind.better, "better_label": str(Better(ind.better).label),
         "levels": [lv for lv in Level.values if ind.applies_to(lv)],
-        "levels_label": "、".join(str(Level(lv).label) for lv in Level.values if ind.applies_to(lv)),
+        "levels_label": _("、").join(str(Level(lv).label) for lv in Level.values if ind.applies_to(lv)),
     } for ind in catalogue()]
 
 
