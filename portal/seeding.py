@@ -11,13 +11,17 @@ deterministic (use ``ctx.rng``) and fast at national scale (bulk writes).
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import json
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db import connection, models
+from django.utils import timezone
 
 # The apps whose ``reference`` and ``seed`` modules are imported (by name: the portal imports no feature app).
 PROJECT_APPS = ("portal", "programme", "enterprises", "enterprises.questionnaire", "assessments", "reporting")
@@ -37,6 +41,61 @@ class SeedContext:
     @property
     def national(self) -> bool:
         return self.scale == "national"
+
+
+@contextlib.contextmanager
+def one_password_hash() -> Iterator[None]:
+    """While seeding, hash each password once: the demo accounts share one printed password, and a password hash
+    (PBKDF2, ~1 s by design) was most of the demo's seeding time. Every account still gets a proper hash of the
+    configured hasher (the same salt for all: they are demo accounts with a published password)."""
+    from django.contrib.auth import base_user
+
+    original = base_user.make_password  # type: ignore[attr-defined]
+    done: dict[str, str] = {}
+
+    def make_password(password: str | None, salt: str | None = None, hasher: str = "default") -> str:
+        if password is None or salt is not None or hasher != "default":
+            return original(password, salt, hasher)
+        if password not in done:
+            done[password] = original(password)
+        return done[password]
+
+    base_user.make_password = make_password  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        base_user.make_password = original  # type: ignore[attr-defined]
+
+
+def sqlite_insert(model: type[models.Model], attnames: Sequence[str], rows: Iterable[Sequence[Any]], *,
+                  ignore_conflicts: bool = True, batch: int = 5000) -> None:
+    """Insert many rows into SQLite with ``executemany`` (the demo's fast path; PostgreSQL seeds use ``COPY``).
+    Values are the fields' Python values (aware datetimes, decimals, dates, JSON values); nothing is validated."""
+    fields = [model._meta.get_field(name) for name in attnames]
+    convert: list[Callable[[Any], Any] | None] = []
+    for f in fields:
+        if isinstance(f, models.DateTimeField):
+            convert.append(lambda v: None if v is None else str(
+                timezone.make_naive(v, connection.timezone) if timezone.is_aware(v) else v))
+        elif isinstance(f, models.JSONField):
+            convert.append(lambda v: None if v is None else json.dumps(v))
+        elif isinstance(f, models.DecimalField):
+            convert.append(lambda v: None if v is None else str(v))
+        else:
+            convert.append(None)
+    columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)  # type: ignore[union-attr]
+    table = connection.ops.quote_name(model._meta.db_table)
+    verb = "INSERT OR IGNORE" if ignore_conflicts else "INSERT"
+    sql = f"{verb} INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
+    pending: list[list[Any]] = []
+    with connection.cursor() as cursor:
+        for row in rows:
+            pending.append([c(v) if c else v for c, v in zip(convert, row, strict=True)])
+            if len(pending) >= batch:
+                cursor.executemany(sql, pending)
+                pending.clear()
+        if pending:
+            cursor.executemany(sql, pending)
 
 
 Seeder = Callable[[SeedContext], None]

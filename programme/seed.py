@@ -1,11 +1,16 @@
-"""Demo data for the programme app: the certification-body registry and the HQ and expert logins."""
+"""Demo data for the programme app: the current year's calendar laid around the day of seeding, how each
+provincial unit and district takes part from year to year, the certification-body registry, the pilot regions and
+the HQ and expert logins."""
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.utils import timezone
 
 from portal.models import User
@@ -18,16 +23,128 @@ from .models import (
     COUNTRY_CODE,
     CertificationBody,
     CertificationBodyStatus,
+    Deadline,
+    DeadlineKind,
     OrgUnit,
     OrgUnitLevel,
+    Phase,
+    PhaseKind,
     PilotFiling,
     PilotFilingStatus,
     PilotRegion,
     PilotStatistics,
+    ProgrammeYear,
 )
 
 CB_WORDS = ["质量", "标准", "合信", "华信", "中正", "恒标", "卓越", "诚信", "信达", "联合", "环球", "正航", "新世纪",
             "方正", "中鉴", "国信", "汇智", "致远", "泰瑞", "博远"]
+
+
+FIRST_YEAR = 2020
+
+# The current year's calendar in days from the day the demo is seeded: the assistance is over, the year-end
+# evaluation is under way and every role still has something open — CBs their ledger and training uploads,
+# enterprises the questionnaire, districts and provinces their self-assessments (due in three weeks), experts
+# their scoring. Earlier years keep seed 002's calendar, long past.
+CURRENT_PHASES = {
+    PhaseKind.DEPLOYMENT: (-200, -121),
+    PhaseKind.ASSISTANCE: (-120, -15),
+    PhaseKind.EVALUATION: (-14, 45),
+}
+CURRENT_DEADLINES = {
+    DeadlineKind.LEDGER: 10,
+    DeadlineKind.TRAINING: 10,
+    DeadlineKind.QUESTIONNAIRE: 14,
+    DeadlineKind.SELF_ASSESSMENT: 21,
+    DeadlineKind.PILOT_REPORT: 21,
+    DeadlineKind.EXPERT_SCORING: 35,
+}
+
+
+def programme_years() -> list[int]:
+    """The programme years of the demo: 2020 up to the current calendar year."""
+    this_year = timezone.localdate().year
+    return list(ProgrammeYear.objects.filter(year__gte=FIRST_YEAR, year__lte=this_year).order_by("year")
+                .values_list("year", flat=True))
+
+
+def _end_of_day(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+@seeder(order=5)
+def seed_calendar(ctx: SeedContext) -> None:
+    """Lay the current programme year's phases and deadlines around today (relative to ``timezone.localdate()``
+    at seed time) and record the years the demo covers in ``ctx.data["years"]``."""
+    today = timezone.localdate()
+    year = ProgrammeYear.objects.filter(pk=today.year).first()
+    ctx.data["years"] = programme_years()
+    ctx.data["current_year"] = today.year
+    if year is None:
+        return
+    for phase, (start, end) in CURRENT_PHASES.items():
+        Phase.objects.update_or_create(programme_year=year, kind=phase, defaults={
+            "starts_on": today + dt.timedelta(days=start), "ends_on": today + dt.timedelta(days=end)})
+    for kind, days in CURRENT_DEADLINES.items():
+        Deadline.objects.update_or_create(programme_year=year, kind=kind,
+                                          defaults={"due_at": _end_of_day(today + dt.timedelta(days=days))})
+    ctx.write(f"    calendar {today.year}: deadlines from {today + dt.timedelta(days=min(CURRENT_DEADLINES.values()))}"
+              f" to {today + dt.timedelta(days=max(CURRENT_DEADLINES.values()))}")
+
+
+# How far the programme reaches each year: the share of the enterprise pool assisted (seed 000: 3.0万 in 2023;
+# seed 004: 5.4万余 in 2024, of the national data set's 60,000), later years level off. The current year is still
+# being reported (the ledger deadline is open), so it holds only part of a year.
+YEAR_REACH = {2020: 0.135, 2021: 0.24, 2022: 0.37, 2023: 0.50, 2024: 0.905, 2025: 0.95}
+LATER_REACH = 0.96
+CURRENT_YEAR_SHARE = 0.8
+
+
+def year_reach(year: int, current_year: int) -> float:
+    reach = YEAR_REACH.get(year, LATER_REACH if year > max(YEAR_REACH) else YEAR_REACH[min(YEAR_REACH)])
+    return reach * (CURRENT_YEAR_SHARE if year == current_year else 1.0)
+
+
+@seeder(order=6)
+def seed_participation(ctx: SeedContext) -> None:
+    """How each provincial unit and district takes part (``ctx.data["participation"]``, by code): the year it
+    joined (most in 2020, a few in 2021 or 2022: they lag), its pace (0.75–1.25 of the national reach) and, for a
+    few, a year in which it dropped back. The ledger, training and self-assessment seeds read it."""
+    rng = ctx.rng
+    provinces = list(OrgUnit.objects.filter(level=OrgUnitLevel.PROVINCE).order_by("code")
+                     .values_list("code", flat=True))
+    participation: dict[str, dict[str, Any]] = {}
+    late = {"540000": 2021, "630000": 2021, "650000": 2021, "660000": 2022}  # 西藏, 青海, 新疆, 兵团 lag
+    dips = {"150000": 2024, "460000": 2022, "220000": 2025}  # 内蒙古, 海南, 吉林 drop back once
+    for code in provinces:
+        participation[code] = {"joined": late.get(code, FIRST_YEAR), "pace": round(rng.uniform(0.75, 1.2), 3),
+                               "dip": dips.get(code)}
+    for code in ("330000", "320000", "370000"):  # 浙江, 江苏, 山东 lead
+        participation[code]["pace"] = round(rng.uniform(1.15, 1.25), 3)
+    districts = OrgUnit.objects.filter(level=OrgUnitLevel.DISTRICT).order_by("code").values_list("code", flat=True)
+    for code in districts:
+        participation[code] = {"joined": FIRST_YEAR, "pace": round(rng.uniform(0.8, 1.2), 3), "dip": None}
+    # In 天津: 宁河 joined in 2022, 静海 dropped back in 2024.
+    participation.setdefault("120117", {}).update(joined=2022, pace=0.8)
+    participation.setdefault("120118", {}).update(dip=2024)
+    ctx.data["participation"] = participation
+
+
+def reach_of(ctx: SeedContext, year: int, *codes: str) -> float:
+    """The share of a unit's enterprises assisted in ``year``: the national reach times the pace of each of
+    ``codes`` (province, district), nothing before the unit joined, 60 % in its first year and in a dip year."""
+    participation = ctx.data.get("participation", {})
+    current = int(ctx.data.get("current_year") or timezone.localdate().year)
+    reach = year_reach(year, current)
+    for code in codes:
+        p = participation.get(code)
+        if p is None:
+            continue
+        if year < p["joined"]:
+            return 0.0
+        reach *= p["pace"] * (0.6 if year == p["joined"] and year > FIRST_YEAR else 1.0)
+        reach *= 0.6 if p.get("dip") == year else 1.0
+    return min(reach, 0.98)
 
 
 def ensure_user(ctx: SeedContext, *, username: str, role: str, label: str, **org: object) -> User:
@@ -163,14 +280,16 @@ def _seed_filing(ctx: SeedContext, pilot: PilotRegion, year: int, status: str, p
                                   assisted=values["assisted_enterprises"], solved=values["pain_points_solved"])
              for key, template in SAMPLE_TEXT.items() if key in annex2.leaf_keys()}
     now = timezone.now()
+    if year < timezone.localdate().year:  # a past year's report went in before its deadline
+        now = dt.datetime(year, 10, 28, 16, tzinfo=ZoneInfo(settings.TIME_ZONE))
     filing, _ = PilotFiling.objects.update_or_create(
         pilot=pilot, programme_year_id=year,
         defaults={**texts, "status": status,
                   "submitted_at": now if status != PilotFilingStatus.DRAFT else None,
-                  "reviewed_at": now if status == PilotFilingStatus.ACCEPTED else None},
+                  "reviewed_at": now + dt.timedelta(days=20) if status == PilotFilingStatus.ACCEPTED else None},
     )
     stats = PilotStatistics(filing=filing, **values)
-    stats.full_clean(exclude=["filing"])
+    stats.full_clean(exclude=["filing"], validate_constraints=False)  # the database checks them on save
     PilotStatistics.objects.filter(filing=filing).delete()
     stats.save()
 
@@ -181,11 +300,13 @@ FIRST_BATCH = 9
 
 @seeder(order=30)
 def seed_pilot_regions(ctx: SeedContext) -> None:
-    """Tianjin's four 2024 pilots with sample annex-3 sheets (2024 accepted; 2025 in progress); at national
-    scale, two batches of pilots across the provinces (9 + 26 in all, as in the seeds)."""
+    """Tianjin's four 2024 pilots with sample annex-3 sheets (earlier years accepted, the current year's report in
+    progress); at national scale, two batches of pilots across the provinces (9 from 2023 + 26 from 2024, as in
+    the seeds), each filing every year from its start."""
     tianjin = OrgUnit.objects.get(code="120000")
     units = {u.code: u for u in OrgUnit.objects.filter(code__in={c for _, cs in TIANJIN_PILOTS for c in cs})}
-    years = [y for y in (2024, 2025) if y <= timezone.localdate().year]
+    all_years = programme_years()
+    current = timezone.localdate().year
     for index, (industry, codes) in enumerate(TIANJIN_PILOTS):
         pilot, _ = PilotRegion.objects.get_or_create(
             province=tianjin, name=f"天津市{industry}产业区域试点",
@@ -193,8 +314,8 @@ def seed_pilot_regions(ctx: SeedContext) -> None:
         )
         pilot.districts.set([units[c] for c in codes])
         place = "、".join(units[c].name for c in codes)
-        for year in years:
-            if year == 2024:
+        for year in (y for y in all_years if y >= pilot.start_year):
+            if year < current:
                 status = PilotFilingStatus.ACCEPTED
             else:
                 status = [PilotFilingStatus.SUBMITTED, PilotFilingStatus.DRAFT][index % 2]
@@ -221,8 +342,11 @@ def seed_pilot_regions(ctx: SeedContext) -> None:
         picked = ctx.rng.sample(pool, k=min(len(pool), ctx.rng.randint(1, 2)))
         pilot.districts.set(picked)
         place = "、".join(d.name for d in picked)
-        for year in years:
-            status = PilotFilingStatus.ACCEPTED if ctx.rng.random() < 0.8 else PilotFilingStatus.SUBMITTED
+        for year in (y for y in all_years if y >= start):
+            if year < current:
+                status = PilotFilingStatus.ACCEPTED
+            else:
+                status = PilotFilingStatus.SUBMITTED if ctx.rng.random() < 0.6 else PilotFilingStatus.DRAFT
             _seed_filing(ctx, pilot, year, status, place)
 
 

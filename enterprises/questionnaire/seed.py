@@ -13,6 +13,7 @@ import itertools
 import json
 import random
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, models, transaction
@@ -20,12 +21,14 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from portal.models import User
-from portal.seeding import SeedContext, seeder
-from programme.models import CertificationBody, Deadline, DeadlineException, DeadlineKind, OrgUnit, ProgrammeYear
+from portal.seeding import SeedContext, seeder, sqlite_insert
+from programme.models import CertificationBody, Deadline, DeadlineException, DeadlineKind, OrgUnit
+from programme.seed import programme_years
 
 from ..models import Enterprise, LedgerRecord
 from .models import ChangeMode, QuestionnaireVersion, Response, ResponseStatus
-from .services import questionnaire_defaults_load
+from .selectors import CHANGE_CAP_HIGH, CHANGE_CAP_LOW
+from .services import FIRST_DEFAULT_YEAR, questionnaire_defaults_load, questionnaire_version_create
 
 # (key, typical "before" range, mean relative change %, sd) — rates in percent.
 METRIC_PROFILE: dict[str, tuple[float, float, float, float]] = {
@@ -99,54 +102,116 @@ def _level(rng: random.Random) -> int:
     return int(_pick(rng, [1, 2, 3, 4], [35, 40, 20, 5]))
 
 
+@dataclass(frozen=True)
+class YearProfile:
+    """What the enterprises of a year answer on average (the national figures of that year)."""
+
+    effect_obvious: float = 0.90  # share answering 明显 or 非常明显
+    effect_very: float = 0.52  # share answering 非常明显
+    metric_scale: float = 1.0  # the mean changes of METRIC_PROFILE times this
+    results_shift: float = 0.0  # added to every result indicator's positive share
+
+
+# The programme's course from 2020 (seed 000: the effect rose two years, 97 % "obvious" in 2022, then 90 % in 2023).
+YEAR_PROFILES: dict[int, YearProfile] = {
+    2020: YearProfile(0.88, 0.40, 0.75, -0.06),
+    2021: YearProfile(0.93, 0.46, 0.85, -0.03),
+    2022: YearProfile(0.97, 0.55, 0.95, 0.0),
+    2023: YearProfile(0.90, 0.518, 1.0, 0.0),
+    2024: YearProfile(0.91, 0.53, 0.95, 0.01),
+    2025: YearProfile(0.92, 0.55, 0.97, 0.02),
+}
+LATER_PROFILE = YearProfile(0.92, 0.56, 0.98, 0.025)
+
+# National figures the seeds state, which the answers of that year are calibrated to (percent; mean changes in
+# percent): seed 000 for 2022–2023, seed 004 for 2024.
+YEAR_TARGETS: dict[int, dict[str, float]] = {
+    2022: {"effect_obvious": 97.0},
+    2023: {"effect_obvious": 90.0, "effect_very": 51.8, "sat_training": 96.4, "sat_cb_ability": 97.0,
+           "sat_cb_attitude": 97.0, "revenue": 10.2, "sales": 10.9, "profit_margin": 8.3, "quality_cost": -6.0,
+           "first_pass_yield": 5.0, "conversion": 5.0, "customer_satisfaction": 8.0},
+    2024: {"revenue": 9.7, "profit_margin": 8.0, "quality_cost": -5.8},
+}
+# Positive shares of the questions behind the six result indicators (annex 1), for an average unit.
+RESULT_BASE = {"operating_effect": 0.84, "quality_effect": 0.89, "qm_effect": 0.92, "credit_brand": 0.45,
+               "digital": 0.38, "lasting": 0.92}
+SATISFACTION_BASE = {"sat_training": 0.955, "sat_cb_ability": 0.965, "sat_cb_attitude": 0.965, "sat_policy": 0.92,
+                     "sat_follow_up": 0.90}
+# How strongly a unit's standing (0 = the weakest, 1 = the best of the year, ``ctx.data["standing"]``) moves its
+# enterprises' answers: result shares ±15 points, satisfaction ±4, the effect ±4, the mean changes ±1.5.
+RESULT_SPREAD, SATISFACTION_SPREAD, EFFECT_SPREAD, METRIC_SPREAD = 0.30, 0.08, 0.08, 3.0
+
+
+def _clamp(value: float, low: float = 0.02, high: float = 0.995) -> float:
+    return max(low, min(high, value))
+
+
 def generate_responses(*, rng: random.Random, version: QuestionnaireVersion, enterprise_ids: list[int],
-                       submitted_share: float = 1.0) -> list[Response]:
-    """Deterministic synthetic answers (and their derived columns) for the given enterprises."""
+                       submitted_share: float = 1.0, standing: dict[int, float] | None = None,
+                       profile: YearProfile | None = None,
+                       window: tuple[dt.datetime, dt.datetime] | None = None) -> list[Response]:
+    """Deterministic synthetic answers (and their derived columns) for the given enterprises. ``standing`` gives
+    each enterprise its unit's standing (0–1, default 0.5) and ``profile`` the year's averages; submissions fall in
+    ``window`` (by default the twenty days from 1 November)."""
     questions = {q.key: q for q in version.questions.all()}
     year = version.year
+    profile = profile or YEAR_PROFILES.get(year, LATER_PROFILE)
     base = dt.datetime(year, 11, 1, 9, tzinfo=timezone.get_default_timezone())
+    minutes = 20 * 24 * 60
+    if window is not None:
+        base = window[0]
+        minutes = max(1, int((window[1] - window[0]).total_seconds() // 60))
+    standing = standing or {}
     rows = []
     for enterprise_id in enterprise_ids:
+        q = standing.get(enterprise_id, 0.5) - 0.5
         answers: dict[str, Any] = {}
         columns: dict[str, Any] = {}
         for key, (lo, hi, mean, sd) in METRIC_PROFILE.items():
-            q = questions.get(key)
-            if q is None:
+            question = questions.get(key)
+            if question is None:
                 continue
             before = round(rng.uniform(lo, hi), 2)
-            rel = rng.gauss(mean, sd)
-            after = round(max(0.0, min(float(q.max_value or 1e9), before * (1 + rel / 100))), 2)
+            direction = 1 if mean >= 0 else -1
+            rel = rng.gauss(mean * profile.metric_scale + direction * q * METRIC_SPREAD, sd)
+            after = round(max(0.0, min(float(question.max_value or 1e9), before * (1 + rel / 100))), 2)
             answers[key] = {"before": str(before), "after": str(after)}
-            if q.change_mode == ChangeMode.POINTS:
-                change: float | None = after - before
-            else:
-                change = (after - before) / before * 100 if before > 0 else None
-            columns[f"chg_{key}"] = change
+            columns[f"chg_{key}"] = _change(question, before, after)
         m_before = _level(rng)
         m_after = min(4, m_before + _pick(rng, [0, 1, 2], [30, 62, 8]))
         answers["maturity"] = {"before": str(m_before), "after": str(m_after)}
         columns.update(maturity_before=m_before, maturity_after=m_after)
-        for key in ("sat_training", "sat_cb_ability", "sat_cb_attitude", "sat_policy", "sat_follow_up"):
-            value = _pick(rng, [5, 4, 3, 2, 1], [62, 34, 3, 0.7, 0.3])
+        for key, share in SATISFACTION_BASE.items():
+            if rng.random() < _clamp(share + q * SATISFACTION_SPREAD):
+                value = 5 if rng.random() < 0.64 else 4
+            else:
+                value = _pick(rng, [3, 2, 1], [75, 18, 7])
             answers[key] = str(value)
             columns[key] = value
-        effect = _pick(rng, [4, 3, 2, 1], [52, 38, 8, 2])
+        obvious = _clamp(profile.effect_obvious + q * EFFECT_SPREAD)
+        very = _clamp(profile.effect_very / profile.effect_obvious + q * 2 * EFFECT_SPREAD)
+        effect = _effect(rng, obvious, very)
         answers["effect"] = str(effect)
         columns["effect"] = effect
         burden = rng.random() < 0.6
         answers["burden"] = "yes" if burden else "no"
         columns["burden"] = burden
-        for key, column, weights in (("operating_effect", "res_operating", [30, 55, 13, 2]),
-                                     ("quality_effect", "res_quality", [40, 50, 9, 1]),
-                                     ("qm_effect", "res_qm_level", [45, 48, 6, 1])):
-            choice = _pick(rng, ["much", "some", "same", "worse"], weights)
+        for key, column in (("operating_effect", "res_operating"), ("quality_effect", "res_quality"),
+                            ("qm_effect", "res_qm_level")):
+            if rng.random() < _clamp(RESULT_BASE[key] + profile.results_shift + q * RESULT_SPREAD):
+                choice = "much" if rng.random() < 0.45 else "some"
+            else:
+                choice = "same" if rng.random() < 0.85 else "worse"
             answers[key] = choice
             columns[column] = choice in {"much", "some"}
-        for key, column, share in (("credit_brand", "res_credit_brand", 0.45), ("digital", "res_digital", 0.38)):
-            yes = rng.random() < share
+        for key, column in (("credit_brand", "res_credit_brand"), ("digital", "res_digital")):
+            yes = rng.random() < _clamp(RESULT_BASE[key] + profile.results_shift + q * RESULT_SPREAD)
             answers[key] = "yes" if yes else "no"
             columns[column] = yes
-        lasting = _pick(rng, ["keep_improve", "keep", "unsure", "drop"], [70, 22, 7, 1])
+        if rng.random() < _clamp(RESULT_BASE["lasting"] + profile.results_shift + q * RESULT_SPREAD):
+            lasting = "keep_improve" if rng.random() < 0.76 else "keep"
+        else:
+            lasting = "unsure" if rng.random() < 0.88 else "drop"
         answers["lasting"] = lasting
         columns["res_lasting"] = lasting in {"keep_improve", "keep"}
         if rng.random() < 0.1:
@@ -156,19 +221,94 @@ def generate_responses(*, rng: random.Random, version: QuestionnaireVersion, ent
         rows.append(Response(
             version=version, programme_year_id=year, enterprise_id=enterprise_id, answers=answers,
             status=ResponseStatus.SUBMITTED if submitted else ResponseStatus.DRAFT,
-            submitted_at=base + dt.timedelta(minutes=rng.randint(0, 20 * 24 * 60)) if submitted else None,
+            submitted_at=base + dt.timedelta(minutes=rng.randint(0, minutes)) if submitted else None,
             **columns,
         ))
     return rows
 
 
+def _effect(rng: random.Random, obvious: float, very: float) -> int:
+    if rng.random() < obvious:
+        return 4 if rng.random() < very else 3
+    return 2 if rng.random() < 0.8 else 1
+
+
+def _change(question: Any, before: float, after: float) -> float | None:
+    if question.change_mode == ChangeMode.POINTS:
+        return after - before
+    return (after - before) / before * 100 if before > 0 else None
+
+
+def _capped(value: float) -> float:
+    return max(CHANGE_CAP_LOW, min(CHANGE_CAP_HIGH, value))
+
+
+def calibrate(*, rng: random.Random, version: QuestionnaireVersion, rows: list[Response],
+              targets: dict[str, float]) -> None:
+    """Move the submitted answers just enough that the year's national figures are the ones the seeds state:
+    mean changes (every answer shifted alike), the effect and satisfaction rates (the fewest answers changed,
+    picked at random)."""
+    submitted = [r for r in rows if r.status == ResponseStatus.SUBMITTED]
+    if not submitted:
+        return
+    questions = {q.key: q for q in version.questions.all()}
+    for key, target in targets.items():
+        question = questions.get(key)
+        if key in METRIC_PROFILE and question is not None:
+            _calibrate_metric(submitted, key, question, target)
+    if "effect_obvious" in targets:  # 2 <-> 3 moves "obvious" and leaves "very obvious" alone
+        _flip(rng, submitted, "effect", targets["effect_obvious"], lambda v: v >= 3, up=(2, 3), down=(3, 2))
+    if "effect_very" in targets:  # 3 <-> 4 moves "very obvious" and leaves "obvious" alone
+        _flip(rng, submitted, "effect", targets["effect_very"], lambda v: v == 4, up=(3, 4), down=(4, 3))
+    for key in SATISFACTION_BASE:
+        if key in targets:
+            _flip(rng, submitted, key, targets[key], lambda v: v >= 4, up=(3, 4), down=(4, 3))
+
+
+def _calibrate_metric(rows: list[Response], key: str, question: Any, target: float) -> None:
+    column = f"chg_{key}"
+    ceiling = float(question.max_value or 1e9)
+    points = question.change_mode == ChangeMode.POINTS
+    for _round in range(6):
+        present = [r for r in rows if getattr(r, column) is not None]
+        if not present:
+            return
+        delta = target - sum(_capped(getattr(r, column)) for r in present) / len(present)
+        if abs(delta) < 0.002:
+            return
+        for r in present:
+            before = float(r.answers[key]["before"])
+            after = float(r.answers[key]["after"])
+            after = round(max(0.0, min(ceiling, after + (delta if points else delta * before / 100))), 2)
+            r.answers[key]["after"] = str(after)
+            setattr(r, column, _change(question, before, after))
+
+
+def _flip(rng: random.Random, rows: list[Response], key: str, target: float, counts: Any,
+          *, up: tuple[int, int], down: tuple[int, int]) -> None:
+    """Change single answers of ``key`` (``up``: from → to, or ``down``) until ``target`` percent count."""
+    wanted = round(target * len(rows) / 100)
+    have = sum(1 for r in rows if counts(getattr(r, key)))
+    source, dest = up if wanted > have else down
+    candidates = [r for r in rows if getattr(r, key) == source]
+    rng.shuffle(candidates)
+    for r in candidates[: abs(wanted - have)]:
+        setattr(r, key, dest)
+        r.answers[key] = str(dest)
+
+
 def bulk_insert_responses(rows: list[Response]) -> None:
     """Write many responses fast: PostgreSQL ``COPY`` (60,000 rows in seconds), ``bulk_create`` elsewhere."""
+    fields = [f for f in Response._meta.concrete_fields if not f.primary_key]
+    now = timezone.now()
+    if connection.vendor == "sqlite":
+        sqlite_insert(Response, [f.attname for f in fields], (
+            [now if f.name in {"created_at", "updated_at"} else getattr(row, f.attname) for f in fields]
+            for row in rows))
+        return
     if connection.vendor != "postgresql":
         Response.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
         return
-    fields = [f for f in Response._meta.concrete_fields if not f.primary_key]
-    now = timezone.now()
     columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
     with connection.cursor() as cursor:
         raw = cursor.cursor  # the psycopg cursor
@@ -185,77 +325,95 @@ def bulk_insert_responses(rows: list[Response]) -> None:
                 copy.write_row(values)
 
 
-def _year() -> int:
-    latest = LedgerRecord.objects.order_by("-programme_year_id").values_list("programme_year_id", flat=True).first()
-    if latest:
-        return int(latest)
-    today = timezone.localdate()
-    return int(ProgrammeYear.objects.filter(year__lte=today.year).order_by("-year").values_list("year", flat=True)[0])
-
-
 def _keep_demo_district_open(year: int, district: OrgUnit) -> None:
+    """A dated exception for 北辰区 (granted by 天津), 60 days past the questionnaire deadline."""
     deadline = Deadline.objects.filter(programme_year_id=year, kind=DeadlineKind.QUESTIONNAIRE).first()
     granter = User.objects.filter(username="tianjin").first()
-    if deadline is None or granter is None or timezone.now() <= deadline.due_at:
+    if deadline is None or granter is None:
         return
-    if DeadlineException.objects.filter(deadline=deadline, org_unit=district,
-                                        open_until__gte=timezone.now()).exists():
+    if DeadlineException.objects.filter(deadline=deadline, org_unit=district).exists():
         return
     DeadlineException.objects.create(
         deadline=deadline, org_unit=district, granted_by_unit=granter.org_unit, granted_by=granter,
-        open_until=timezone.now() + dt.timedelta(days=60), reason="演示：延长北辰区企业调查问卷填报时间",
+        open_until=max(deadline.due_at, timezone.now()) + dt.timedelta(days=60),
+        reason="演示：延长北辰区企业调查问卷填报时间",
     )
 
 
-# At national scale every earlier programme year with a questionnaire is seeded too (a smaller sample from every
-# province), so the annex-1 evaluations of those years (assessments.seed, which runs after this) score real
-# questionnaire results. The demo data set stays Tianjin-only for the current year: answers from one province
-# alone would skew the national ranking (the efficacy-coefficient method gives units without data the floor).
-EARLIER_YEARS_NATIONAL = 20_000
+# Who answers: a past year's questionnaire is closed (no drafts left; 72–92 % of the assisted enterprises answered,
+# the better-placed units more); in the current year it is open: about half have submitted, some hold a draft.
+# At national scale a past year holds at most NATIONAL_YEAR_CAP answers (a sample; the current year is larger).
+NATIONAL_YEAR_CAP = 20_000
+NATIONAL_CURRENT_CAP = 40_000
+CURRENT_SUBMITTED, CURRENT_DRAFT = 0.55, 0.12
+
+
+def ensure_versions(years: list[int]) -> None:
+    """Every programme year gets its questionnaire: before 2024 (the first year the portal's default applies) the
+    default questions as well."""
+    for year in years:
+        if year < FIRST_DEFAULT_YEAR and not QuestionnaireVersion.objects.filter(programme_year_id=year).exists():
+            questionnaire_version_create(actor=None, year=year, source="seed")
+    questionnaire_defaults_load()
 
 
 @seeder(order=94)
 @transaction.atomic
 def seed_questionnaires(ctx: SeedContext) -> None:
-    questionnaire_defaults_load()
-    year = _year()
-    _seed_year(ctx, year, target=60_000 if ctx.national else 40, current=True)
-    earlier = QuestionnaireVersion.objects.filter(programme_year_id__lt=year).order_by("-programme_year_id")
-    for earlier_year in earlier.values_list("programme_year_id", flat=True) if ctx.national else []:
-        _seed_year(ctx, int(earlier_year), target=EARLIER_YEARS_NATIONAL, current=False)
-    ctx.data["questionnaire_year"] = year
+    """The year-end questionnaire of every programme year since 2020, answered by the assisted enterprises of every
+    provincial unit; a unit's answers follow its standing that year (``ctx.data["standing"]``), so the evaluation's
+    questionnaire part differs between units, and the national figures the seeds state are met."""
+    years = [int(y) for y in (ctx.data.get("years") or programme_years())]
+    ensure_versions(years)
+    current = timezone.localdate().year
+    for year in years:
+        _seed_year(ctx, year, current=year == current)
+    ctx.data["questionnaire_year"] = years[-1] if years else None
 
 
-def _seed_year(ctx: SeedContext, year: int, *, target: int, current: bool) -> None:
+def _seed_year(ctx: SeedContext, year: int, *, current: bool) -> None:
     version = QuestionnaireVersion.objects.get(programme_year_id=year)
-    cb_ids = list(CertificationBody.objects.values_list("pk", flat=True))
-    demo_enterprise_id = User.objects.filter(username="enterprise").values_list("enterprise_id", flat=True).first()
-    if ctx.national:
-        pool = Enterprise.objects.exclude(pk=demo_enterprise_id).order_by("pk")
-    else:
-        pool = Enterprise.objects.filter(district__path__startswith="000000/120000/").exclude(
-            pk=demo_enterprise_id).order_by("district__code", "pk")
-    if Response.objects.filter(programme_year_id=year).count() >= target:
+    if Response.objects.filter(programme_year_id=year).exists():
         ctx.write(f"  questionnaires {year}: already seeded")
         return
-    pool = pool.exclude(questionnaire_responses__programme_year_id=year)
+    rng = ctx.rng
+    cb_ids = list(CertificationBody.objects.values_list("pk", flat=True))
+    demo_enterprise_id = User.objects.filter(username="enterprise").values_list("enterprise_id", flat=True).first()
     on_ledger = Exists(LedgerRecord.objects.filter(enterprise=OuterRef("pk"), programme_year_id=year))
-    candidates = list(pool.filter(on_ledger).values_list("pk", flat=True)[:target])
-    if len(candidates) < target and cb_ids:
-        extra = list(pool.exclude(on_ledger).select_related("district")[: target - len(candidates)])
-        ensure_assisted(enterprises=extra, year=year, cb_ids=cb_ids, rng=ctx.rng, known_new=True)
-        candidates += [e.pk for e in extra]
-    if current and not ctx.national:
-        # Leave some Tianjin enterprises without an answer, so the progress page has non-respondents.
-        unanswered = list(pool.exclude(pk__in=candidates).select_related("district")[:12])
-        if cb_ids:
-            ensure_assisted(enterprises=unanswered, year=year, cb_ids=cb_ids, rng=ctx.rng)
-    rows = generate_responses(rng=ctx.rng, version=version, enterprise_ids=candidates,
-                              submitted_share=1.0 if ctx.national or not current else 0.85)
+    assisted = list(Enterprise.objects.filter(on_ledger).exclude(pk=demo_enterprise_id).order_by("pk")
+                    .values_list("pk", "district__path"))
+    standings = (ctx.data.get("standing") or {}).get(year, {})
+    standing: dict[int, float] = {}
+    for pk, path in assisted:
+        codes = [c for c in path.split("/") if c]
+        province = standings.get(codes[1], 0.5)
+        district = standings.get(codes[-1])
+        # Within a province its districts differ too (天津 evaluates its districts on these answers).
+        standing[pk] = province if district is None else _clamp(province + (district - 0.5) * 0.8, 0.0, 1.0)
+    if current:
+        share_of = {pk: CURRENT_SUBMITTED + CURRENT_DRAFT for pk, _ in assisted}
+    else:
+        share_of = {pk: 0.72 + 0.2 * standing[pk] for pk, _ in assisted}
+    cap = (NATIONAL_CURRENT_CAP if current else NATIONAL_YEAR_CAP) if ctx.national else None
+    answering = [pk for pk, _ in assisted if rng.random() < share_of[pk]]
+    if cap is not None and len(answering) > cap:
+        answering = sorted(rng.sample(answering, cap))
+    if current:  # since the questionnaire opened (two weeks ago: programme.seed.CURRENT_PHASES)
+        window = (min(version.opens_at, timezone.now() - dt.timedelta(hours=1)), timezone.now())
+    else:  # the first two weeks of November, before the deadline
+        start = dt.datetime(year, 11, 1, 9, tzinfo=timezone.get_default_timezone())
+        window = (start, start + dt.timedelta(days=13))
+    rows = generate_responses(
+        rng=rng, version=version, enterprise_ids=answering, standing=standing, window=window,
+        submitted_share=CURRENT_SUBMITTED / (CURRENT_SUBMITTED + CURRENT_DRAFT) if current else 1.0,
+    )
+    calibrate(rng=rng, version=version, rows=rows, targets=YEAR_TARGETS.get(year, {}))
     bulk_insert_responses(rows)
     if current and demo_enterprise_id and cb_ids:
         demo = Enterprise.objects.select_related("district").get(pk=demo_enterprise_id)
-        ensure_assisted(enterprises=[demo], year=year, cb_ids=cb_ids, rng=ctx.rng)
+        ensure_assisted(enterprises=[demo], year=year, cb_ids=cb_ids, rng=rng)
         _keep_demo_district_open(year, demo.district)
     submitted = sum(1 for r in rows if r.status == ResponseStatus.SUBMITTED)
-    ctx.write(f"  questionnaires {year}: {submitted} submitted, {len(rows) - submitted} drafts")
+    rate = f"{submitted * 100 / len(assisted):.0f}%" if assisted else "—"
+    ctx.write(f"  questionnaires {year}: {submitted} submitted ({rate} of {len(assisted)} assisted), "
+              f"{len(rows) - submitted} drafts")
