@@ -38,7 +38,8 @@ from .scope import COUNTRY, current_year, home_unit, is_staff, sub_units
 if TYPE_CHECKING:
     from portal.models import User
 
-CHART_KEYS = ("assisted_enterprises", "fee_reduction", "trained_persons", "q_response_rate", "pilot_filings")
+# Pilot filings are charted as the filing rate: a unit without an active pilot has nothing to file ("—"), not 0.
+CHART_KEYS = ("assisted_enterprises", "fee_reduction", "trained_persons", "q_response_rate", "pilot_filing_rate")
 COMPLETENESS_KEYS = ("sa_submitted", "sa_on_time_rate", "q_response_rate", "ledger_records", "training_sessions",
                      "pilot_filings", "pilot_regions")
 PANEL_KEYS = tuple(dict.fromkeys((*CHART_KEYS, *COMPLETENESS_KEYS)))
@@ -89,6 +90,7 @@ class Panel:
     map_url: str = ""
     own: list[dict[str, str]] = field(default_factory=list)  # a district: its own figures with their change
     by_cb: list[Chart] = field(default_factory=list)  # a district: its certification bodies' share
+    status_chart: Chart | None = None  # the self-assessments on time / late / not yet
 
 
 def _ind(key: str) -> Indicator:
@@ -192,8 +194,7 @@ def build_panel(unit: OrgUnit, year: int) -> Panel:
     panel.status_counts = counts
     status_rows = [BarRow(labels[s], counts[s], format_value(counts[s], "个"), links.self_assessment(unit, year, None))
                    for s in (ON_TIME, LATE, NOT_YET)]
-    panel.charts.insert(4, Chart("sa_status", _("自评材料提交情况"),
-                                 bar_chart(status_rows, sort=False)))
+    panel.status_chart = Chart("sa_status", _("自评材料提交情况"), bar_chart(status_rows, sort=False, width=460))
     if unit.level == OrgUnitLevel.COUNTRY:
         panel.map_svg, panel.map_url = _china_map(table, subs, year)
     return panel

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from assessments.models import SelfAssessment, SelfAssessmentStatus
 from enterprises.models import LedgerRecord, TrainingRecord
-from programme.models import OrgUnit, OrgUnitLevel
+from programme.models import OrgUnit, OrgUnitLevel, PilotFiling, PilotFilingStatus, PilotRegion
 from reporting.indicators import compute, indicator
 from tests.factories import (
     CertificationBodyFactory,
@@ -63,6 +63,12 @@ def data():
     SelfAssessment.objects.create(programme_year_id=YEAR, unit=unit("120000"), status=SelfAssessmentStatus.SUBMITTED)
     SelfAssessment.objects.create(programme_year_id=YEAR, unit=unit("130000"), status=SelfAssessmentStatus.ACCEPTED,
                                   is_late=True)
+    # Tianjin has two pilots this year, one has filed
+    for i in range(2):
+        pilot = PilotRegion.objects.create(name=f"试点{i}", industry="i", province=unit("120000"), start_year=LAST)
+        pilot.districts.add(unit("120113"))
+        if i == 0:
+            PilotFiling.objects.create(pilot=pilot, programme_year_id=YEAR, status=PilotFilingStatus.SUBMITTED)
     return {"cb1": cb1, "cb2": cb2}
 
 
@@ -96,6 +102,10 @@ def test_hq_dashboard_shows_sorted_bars_the_completeness_table_and_the_china_map
     sa = SelfAssessment.objects.get(unit__code="120000")
     assert reverse("assessments:self_detail", args=[sa.pk]) in tianjin
     assert "status yes" in tianjin and "status no" in beijing
+    assert "1/2" in tianjin and "status partly" in tianjin  # one of two pilots filed
+    assert beijing.rstrip().endswith(">—</a></td>")  # no pilot: nothing to file
+    pilots = re.search(r'data-key="pilot_filing_rate">(.*?)</figure>', page, re.S).group(1)
+    assert "天津市：50.0%" in pilots and "北京市：—" in pilots
     total = re.search(r'data-testid="completeness-total">(.*?)</tr>', table, re.S).group(1)
     n = _provinces().count()
     assert f"2/{n}" in total and "按时1 · 逾期1 · 未交" in total

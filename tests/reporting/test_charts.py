@@ -100,3 +100,19 @@ def test_line_chart_without_data():
     root = _parse(line_chart([2020, 2021], [None, None], fmt=str, size="small"))
     assert not list(root.iter(f"{SVG}polyline"))
     _parse(line_chart([2026], [3], fmt=str))
+
+
+def test_the_same_markup_goes_into_a_pdf():
+    """WeasyPrint draws the inline SVG (no stylesheet, no external reference needed)."""
+    from weasyprint import HTML
+
+    from reporting.pdf import StaticOnlyURLFetcher
+
+    bars = bar_chart([BarRow("天津市", 3, "3家"), BarRow("河北省", None, "—")], reference=2, reference_label="平均 2家")
+    line = line_chart([2024, 2025, 2026], [1, None, 3], fmt=lambda v: f"{v}家")
+    html = f"<html><body><p>图</p>{bars}{line}</body></html>"
+    pdf = HTML(string=html, base_url="file:///", url_fetcher=StaticOnlyURLFetcher()).write_pdf(uncompressed_pdf=True)
+    assert pdf.startswith(b"%PDF")
+    # the charts' rectangles and lines are drawn as vector paths (more than the page's one paragraph would need)
+    plain = HTML(string="<html><body><p>图</p></body></html>").write_pdf(uncompressed_pdf=True)
+    assert len(pdf) > len(plain) + 1000
