@@ -1,15 +1,18 @@
 """Hostile-file guards, run before any parser sees an upload.
 
 * a size cap with a clear message;
-* the content is sniffed (magic bytes), never trusted from the extension: executables, PDFs, images and
-  old binary .xls files are refused by name;
-* XLSX is a zip: the member count, the total uncompressed size and the compression ratio are checked with
-  :mod:`zipfile` before anything is decompressed (zip bombs); then each part is inflated here with a cap on the
-  bytes it really yields, so a part that holds more than its header declares is refused, not read;
+* the content is sniffed (magic bytes), never trusted from the extension: executables, PDFs and images are
+  refused by name; a compound (OLE2) file is a workbook only when its directory holds a ``Workbook``/``Book``
+  stream (an old .xls; anything else, such as a WPS .et file of its own format or a password-protected
+  workbook, is refused saying how to save it);
+* XLSX and ODS are zips: the member count, the total uncompressed size and the compression ratio are checked
+  with :mod:`zipfile` before anything is decompressed (zip bombs); then each part is inflated here with a cap on
+  the bytes it really yields, so a part that holds more than its header declares is refused, not read;
 * any error of a broken archive (truncated, bad CRC, headers that disagree) is an :class:`UploadRejected`;
 * every XML member's prolog is checked for DTDs and entity declarations (billion laughs, XXE) and the small
   package parts are parsed with :mod:`defusedxml`;
-* CSV must be text: UTF-8 (with or without BOM) or GB18030.
+* CSV must be text: UTF-8 (with or without BOM) or GB18030; Excel's "Unicode text" (UTF-16 with its BOM,
+  tab-separated) is read too. A text file whose first line holds more tabs than commas is read tab-separated.
 """
 
 from __future__ import annotations
@@ -50,8 +53,18 @@ class UploadRejected(Exception):
 
 @dataclass(frozen=True)
 class Inspected:
-    kind: str  # "xlsx" | "csv"
-    encoding: str = ""  # for CSV
+    kind: str  # "xlsx" | "xls" | "ods" | "csv" | "txt" (Excel's Unicode text)
+    encoding: str = ""  # for text
+    delimiter: str = ","  # for text
+
+    @property
+    def is_workbook(self) -> bool:
+        return self.kind in WORKBOOK_KINDS
+
+
+WORKBOOK_KINDS = ("xlsx", "xls", "ods")
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 
 
 def max_upload_bytes() -> int:
@@ -78,10 +91,12 @@ def inspect_file(path: str | Path) -> Inspected:
     with path.open("rb") as fh:
         head = fh.read(8192)
     if head.startswith(b"PK\x03\x04"):
-        check_xlsx(path)
-        return Inspected("xlsx")
-    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        raise UploadRejected(_("这是旧版Excel（.xls）文件，请在Excel中“另存为”.xlsx格式后再上传，或使用CSV。"))
+        return Inspected(check_xlsx(path))
+    if head.startswith(_OLE):
+        check_ole(path)
+        return Inspected("xls")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return Inspected("txt", "utf-16", _delimiter(_decoded(path, "utf-16")))
     if head.startswith((b"MZ", b"\x7fELF", b"\xca\xfe\xba\xbe", b"\xcf\xfa\xed\xfe", b"#!")):
         raise UploadRejected(_("文件内容是可执行程序，不是表格，已拒绝。请上传.xlsx或.csv台账文件。"))
     guess = filetype.guess(head)
@@ -91,7 +106,29 @@ def inspect_file(path: str | Path) -> Inspected:
         )
     if b"\x00" in head:
         raise UploadRejected(_("文件内容不是文本表格（含二进制数据），已拒绝。请上传.xlsx或.csv台账文件。"))
-    return Inspected("csv", sniff_encoding(path))
+    encoding = sniff_encoding(path)
+    return Inspected("csv", encoding, _delimiter(_decoded(path, encoding, limit=65536)))
+
+
+def _decoded(path: Path, encoding: str, limit: int = 0) -> str:
+    data = path.read_bytes()
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        if not limit:
+            raise UploadRejected(
+                _("无法读取Unicode文本文件：内容不是有效的UTF-16文本。请在Excel中另存为.xlsx后上传。")
+            ) from None
+        text = data[:limit].decode(encoding, errors="ignore")
+    if "\x00" in text:
+        raise UploadRejected(_("文件内容不是文本表格（含二进制数据），已拒绝。请上传.xlsx或.csv台账文件。"))
+    return text[:limit] if limit else text
+
+
+def _delimiter(text: str) -> str:
+    """Tab when the first lines hold more tabs than commas (Excel's text exports), else comma."""
+    lines = [line for line in text.lstrip("\ufeff").splitlines()[:20] if line.strip()]
+    return "\t" if sum(line.count("\t") for line in lines) > sum(line.count(",") for line in lines) else ","
 
 
 def sniff_encoding(path: Path) -> str:
@@ -106,11 +143,11 @@ def sniff_encoding(path: Path) -> str:
     raise UploadRejected(_("无法识别CSV文件的编码：请保存为“UTF-8”或“GB18030/GBK”编码的CSV。"))
 
 
-def check_xlsx(path: Path) -> None:
+def check_xlsx(path: Path) -> str:
     """The zip guards; any error reading the archive (truncated, bad CRC, a part bigger than it says) is a
-    refusal with a message, never an exception of the zip module."""
+    refusal with a message, never an exception of the zip module. The workbook's kind: "xlsx" or "ods"."""
     try:
-        _check_xlsx(path)
+        return _check_xlsx(path)
     except UploadRejected:
         raise
     except Exception as exc:  # zipfile, zlib, struct and OS errors of a broken archive
@@ -122,7 +159,7 @@ def _broken() -> UploadRejected:
     return UploadRejected(_("文件已损坏，无法读取：请在Excel中打开并另存为.xlsx后重新上传。"))
 
 
-def _check_xlsx(path: Path) -> None:
+def _check_xlsx(path: Path) -> str:
     try:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile as exc:
@@ -144,14 +181,99 @@ def _check_xlsx(path: Path) -> None:
                 _("Excel文件压缩比异常（%(ratio)d倍），疑似压缩炸弹，已拒绝。") % {"ratio": max(total / packed, worst)}
             )
         names = {m.filename for m in members}
-        if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-            raise UploadRejected(_("文件不是有效的Excel（.xlsx）工作簿，请用Excel另存为.xlsx后上传。"))
+        if "[Content_Types].xml" in names and "xl/workbook.xml" in names:
+            kind = "xlsx"
+        elif "content.xml" in names and "mimetype" in names and _mimetype(archive) == ODS_MIMETYPE:
+            kind = "ods"
+        else:
+            raise UploadRejected(_("文件不是有效的Excel（.xlsx）或ODS工作簿，请用Excel另存为.xlsx后上传。"))
     # The sizes above are what the archive declares. Every part is now decompressed here, counting the bytes it
     # really holds (never more than declared + 1 are inflated): a part that holds more than it declares would
     # otherwise slip past the guards and be inflated in full by the spreadsheet reader.
     with path.open("rb") as fh:
         for member in members:
             _check_member(fh, member)
+    return kind
+
+
+def _mimetype(archive: zipfile.ZipFile) -> bytes:
+    info = archive.getinfo("mimetype")
+    if info.file_size > 200:
+        return b""
+    return archive.read(info).strip()
+
+
+# ---- compound (OLE2) files: old .xls -------------------------------------------------------------
+_OLE_HEADER = struct.Struct("<8s16sHHHHH6sIIIIIIIII")  # [MS-CFB] 2.2, the first 76 bytes
+_FREE, _END = 0xFFFFFFFF, 0xFFFFFFFE
+_WORKBOOK_STREAMS = {"workbook", "book"}
+
+
+def check_ole(path: Path) -> None:
+    """A compound file is read only when it is an Excel workbook (a ``Workbook``/``Book`` stream in its
+    directory); any other (a WPS .et file of its own format, a password-protected workbook, a Word file) is
+    refused with what to do. Errors of a broken file are refusals too."""
+    try:
+        names = ole_stream_names(path)
+    except UploadRejected:
+        raise
+    except Exception as exc:  # struct and OS errors of a truncated or garbled file
+        logger.info("unreadable compound file %s: %r", path, exc)
+        raise UploadRejected(
+            _("文件已损坏，无法读取：请在Excel或WPS中打开并另存为“Excel 工作簿（*.xlsx）”后重新上传。")
+        ) from exc
+    lowered = {n.lower() for n in names}
+    if lowered & _WORKBOOK_STREAMS:
+        return
+    if "encryptedpackage" in lowered or "encryptioninfo" in lowered:
+        raise UploadRejected(_("Excel文件已加密（设置了打开密码），请取消密码后另存为.xlsx再上传。"))
+    raise UploadRejected(
+        _("文件不是Excel工作簿（如WPS表格的.et文件）：请在WPS或Excel中选择“文件→另存为”，"
+          "保存类型选“Excel 工作簿（*.xlsx）”后重新上传。")
+    )
+
+
+def ole_stream_names(path: Path) -> list[str]:
+    """The names in a compound file's directory ([MS-CFB]): header, FAT (through the DIFAT), directory chain.
+    Every chain is bounded by the file's sector count, so a looping or garbled file cannot hang."""
+    data = path.read_bytes()
+    if len(data) < 512:
+        raise _broken()
+    (_sig, _clsid, _minor, _major, _order, shift, _mini, _res, _dir_count, fat_count, first_dir, _txn,
+     _cutoff, _mini_start, _mini_count, difat_start, difat_count) = _OLE_HEADER.unpack_from(data, 0)
+    if shift not in (9, 12):
+        raise _broken()
+    size = 1 << shift
+    sectors = len(data) // size - 1  # sector n starts at (n + 1) * size: the header fills sector -1
+
+    def sector(n: int) -> bytes:
+        start = (n + 1) * size
+        if n >= sectors or start + size > len(data):
+            raise _broken()
+        return data[start : start + size]
+
+    fat_sectors = [n for n in struct.unpack_from("<109I", data, 76) if n not in (_FREE, _END)]
+    next_difat, hops = difat_start, 0
+    while next_difat not in (_FREE, _END) and hops < min(difat_count, sectors):
+        entries = struct.unpack(f"<{size // 4}I", sector(next_difat))
+        fat_sectors += [n for n in entries[:-1] if n not in (_FREE, _END)]
+        next_difat, hops = entries[-1], hops + 1
+    fat: list[int] = []
+    for n in fat_sectors[: max(fat_count, 0) or len(fat_sectors)]:
+        fat.extend(struct.unpack(f"<{size // 4}I", sector(n)))
+    names: list[str] = []
+    current, seen = first_dir, 0
+    while current not in (_FREE, _END):
+        if seen > sectors or current >= len(fat):
+            raise _broken()
+        block = sector(current)
+        for offset in range(0, size, 128):
+            length = struct.unpack_from("<H", block, offset + 64)[0]
+            kind = block[offset + 66]
+            if kind in (1, 2, 5) and 2 <= length <= 64:
+                names.append(block[offset : offset + length - 2].decode("utf-16-le", errors="replace"))
+        current, seen = fat[current], seen + 1
+    return names
 
 
 def _check_member(fh: BinaryIO, member: zipfile.ZipInfo) -> None:

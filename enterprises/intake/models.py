@@ -33,3 +33,30 @@ class IdempotentRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.path} {self.key}"
+
+
+class HeaderMapping(models.Model):
+    """A CB's answer in the mapping step of an upload: its files' header ``header`` (normalised) is the
+    column ``key`` of that kind of upload. Applied to the CB's next files of the kind without asking again."""
+
+    certification_body = models.ForeignKey(
+        "programme.CertificationBody", verbose_name=_("认证机构"), on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(_("上传类型"), max_length=16)  # "ledger" | "training"
+    header = models.CharField(_("文件中的表头"), max_length=200)
+    key = models.CharField(_("对应的列"), max_length=64)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("确认人"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("更新时间"))
+
+    class Meta:
+        verbose_name = _("表头对应关系")
+        verbose_name_plural = _("表头对应关系")
+        constraints = [
+            models.UniqueConstraint(fields=["certification_body", "kind", "header"], name="header_mapping_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.header} → {self.key}"

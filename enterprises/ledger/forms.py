@@ -8,4 +8,4 @@ from ..intake.common import year_choices
 
 class LedgerUploadForm(forms.Form):
     year = forms.TypedChoiceField(label=_("年度"), coerce=int, choices=year_choices)
-    file = forms.FileField(label=_("台账文件（.xlsx 或 .csv）"))
+    file = forms.FileField(label=_("台账文件（.xlsx、.xls、.ods、.csv 或 Unicode文本）"))

@@ -202,6 +202,7 @@ class LedgerRecord(LedgerContent):
 
 class UploadStatus(models.TextChoices):
     VALIDATING = "validating", _("校验中")
+    MAPPING = "mapping", _("待匹配列")
     READY = "ready", _("待确认")
     COMMITTING = "committing", _("入库中")
     COMMITTED = "committed", _("已入库")
@@ -250,6 +251,9 @@ class LedgerUpload(models.Model):
     failed_count = models.PositiveIntegerField(_("错误行"), default=0)
     warning_count = models.PositiveIntegerField(_("提示"), default=0)
     issues = models.JSONField(_("问题清单"), default=list, blank=True)
+    # How the file's columns were found (enterprises.intake.mapping.header_state) and, once the user answered
+    # the mapping step, the answers for this file ("answers": column key → position).
+    header_map = models.JSONField(_("列匹配"), default=dict, blank=True)
     failed_file = models.FileField(_("错误行文件"), upload_to="ledger_uploads/failed/%Y/%m/", blank=True)
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
     validated_at = models.DateTimeField(_("校验时间"), null=True, blank=True)  # when validation began

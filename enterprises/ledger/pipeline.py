@@ -18,9 +18,10 @@ from programme.models import CertificationBody, DeadlineKind
 from programme.services import deadline_state
 
 from ..intake.files import UploadRejected, inspect_file
+from ..intake.mapping import LEDGER, header_state, remembered_for
 from ..models import EnterpriseDiscrepancy, LedgerRecord, LedgerStagingRow, LedgerUpload, UploadStatus
-from .columns import COLUMNS
-from .reader import read_sheet
+from .columns import COLUMNS, VOCABULARY
+from .reader import missing_message, read_sheet
 from .rules import Issue, Parsed, RowParser, Staged
 from .store import StaleUpload, clear_staging, merge_staged, write_staging
 from .template import failed_rows_xlsx
@@ -228,7 +229,22 @@ def validate_upload(upload: LedgerUpload, progress: Progress = _noop) -> dict[st
         inspected = inspect_file(path)
         if upload.file_format != inspected.kind:
             LedgerUpload.objects.filter(pk=upload.pk).update(file_format=inspected.kind)
-        sheet = read_sheet(path, inspected)
+        answers = {k: int(v) for k, v in (upload.header_map or {}).get("answers", {}).items()}
+        sheet = read_sheet(
+            path, inspected, remembered=remembered_for(cb, LEDGER), chosen=answers or None, require=False
+        )
+        state = header_state(sheet.table, sheet.header, VOCABULARY)
+        if answers:
+            state["answers"] = answers
+        if sheet.header.missing:
+            if answers or not sheet.header.candidates:
+                sheet.header.require(missing_message(), VOCABULARY.header_of)
+            # Park the upload: the user chooses the missing columns among the file's others, then it is
+            # validated again (a new job) with the answers.
+            LedgerUpload.objects.filter(pk=upload.pk).update(
+                status=UploadStatus.MAPPING, header_map=state, message="", validated_at=None
+            )
+            return {"mapping": [m["key"] for m in state["missing"]], "_status": "awaiting"}
         parser = RowParser(certification_body=cb, year=upload.programme_year_id)
         parser.positions = sheet.positions
         outcome = validate_rows(
@@ -269,6 +285,7 @@ def validate_upload(upload: LedgerUpload, progress: Progress = _noop) -> dict[st
         "issues": issues,
         "failed_file": failed_name,
         "validated_at": started,
+        "header_map": state,
     }
     for name, value in fields.items():
         setattr(upload, name, value)

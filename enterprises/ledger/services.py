@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +19,7 @@ from reporting.models import JobStatus
 
 from ..intake.common import close_job, programme_year_of, require_cb
 from ..intake.files import UploadRejected, check_size, inspect_file
+from ..intake.mapping import LEDGER, parse_answers, remember
 from ..models import (
     LedgerRecord,
     LedgerUpload,
@@ -121,6 +122,39 @@ def ledger_upload_commit(*, actor: User, upload: LedgerUpload) -> LedgerUpload:
     return locked
 
 
+def ledger_upload_map_columns(*, actor: User, upload: LedgerUpload, data: Mapping[str, Any]) -> LedgerUpload:
+    """The user's answers in the mapping step (``col-<key>`` → the position of one of the file's columns): kept
+    for this file and remembered for the CB's next files; the file is then validated again (a new job)."""
+    _own_upload(actor, upload)
+    with transaction.atomic():
+        locked = LedgerUpload.objects.select_for_update().select_related("certification_body").get(pk=upload.pk)
+        if locked.status != UploadStatus.MAPPING:
+            raise ValidationError(_("该上传当前状态为“%(s)s”，不需要匹配列。") % {"s": locked.get_status_display()})
+        state = dict(locked.header_map or {})
+        answers = parse_answers(state, data)
+        kept = remember(
+            certification_body=locked.certification_body, kind=LEDGER, actor=actor, state=state, answers=answers
+        )
+        close_job(locked.job_id, JobStatus.DONE)
+        locked.header_map = {**state, "answers": answers}
+        locked.status = UploadStatus.VALIDATING
+        locked.job = job_create(
+            actor=actor,
+            kind="ledger_validate",
+            title=_("帮扶台账校验：%(name)s") % {"name": locked.original_name},
+            params={"upload_id": locked.pk},
+        )
+        locked.save(update_fields=["header_map", "status", "job"])
+        audit_record(
+            actor=actor,
+            action=AuditAction.OTHER,
+            obj=locked,
+            source=f"upload:{locked.pk}",
+            changes={"columns": answers, "remembered": [f"{header} → {key}" for header, key in kept]},
+        )
+    return locked
+
+
 def ledger_upload_discard(*, actor: User, upload: LedgerUpload) -> LedgerUpload:
     """Nothing is stored: the staged rows are dropped and the upload is kept as history. An upload waiting for
     the user's decision can be discarded, and so can one that failed or was refused, or whose job failed
@@ -134,7 +168,8 @@ def ledger_upload_discard(*, actor: User, upload: LedgerUpload) -> LedgerUpload:
             and running is not None
             and running.status in {JobStatus.FAILED, JobStatus.CANCELLED}
         )
-        if locked.status not in {UploadStatus.READY, UploadStatus.FAILED, UploadStatus.REJECTED} and not stalled:
+        discardable = {UploadStatus.READY, UploadStatus.MAPPING, UploadStatus.FAILED, UploadStatus.REJECTED}
+        if locked.status not in discardable and not stalled:
             raise ValidationError(_("该上传当前状态为“%(s)s”，不能放弃。") % {"s": locked.get_status_display()})
         clear_staging(locked.pk)
         locked.status = UploadStatus.DISCARDED
@@ -260,4 +295,5 @@ __all__ = [
     "ledger_upload_commit",
     "ledger_upload_create",
     "ledger_upload_discard",
+    "ledger_upload_map_columns",
 ]

@@ -9,7 +9,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from portal.audit import audit_history
@@ -24,6 +27,7 @@ from reporting.jobs import job_create
 from reporting.models import JobStatus
 
 from ..intake.common import XLSX, cb_only
+from ..intake.mapping import questions
 from ..models import (
     AssistanceDimension,
     AssistanceMode,
@@ -32,8 +36,15 @@ from ..models import (
     UploadStatus,
 )
 from .forms import LedgerUploadForm
+from .preview import changed_page, new_enterprise_count, new_page
 from .selectors import LedgerPages, ledger_list, upload_list
-from .services import ledger_record_delete, ledger_upload_commit, ledger_upload_create, ledger_upload_discard
+from .services import (
+    ledger_record_delete,
+    ledger_upload_commit,
+    ledger_upload_create,
+    ledger_upload_discard,
+    ledger_upload_map_columns,
+)
 from .template import template_csv, template_xlsx
 
 # ---- ledger records ------------------------------------------------------------------------------
@@ -182,7 +193,7 @@ def _upload(request: HttpRequest, pk: int) -> LedgerUpload:
 
 
 _WORKING = {UploadStatus.VALIDATING, UploadStatus.COMMITTING}
-_DISCARDABLE = {UploadStatus.READY, UploadStatus.FAILED, UploadStatus.REJECTED}
+_DISCARDABLE = {UploadStatus.READY, UploadStatus.MAPPING, UploadStatus.FAILED, UploadStatus.REJECTED}
 
 
 def _progress(upload: LedgerUpload) -> dict[str, Any]:
@@ -206,24 +217,89 @@ def _progress(upload: LedgerUpload) -> dict[str, Any]:
     }
 
 
+_HOW = {
+    "exact": gettext_lazy("与模板一致"),
+    "synonym": gettext_lazy("同义列名"),
+    "near": gettext_lazy("相近列名"),
+    "remembered": gettext_lazy("按本机构上次的选择"),
+    "chosen": gettext_lazy("本次选择"),
+}
+
+
+def _preview(request: HttpRequest, upload: LedgerUpload) -> dict[str, Any]:
+    """The lists of a validated upload, one shown at a time (``?show=``, paginated): the failed rows, the
+    changed records with what changes, the new records."""
+    if upload.status not in {UploadStatus.READY, UploadStatus.COMMITTING}:
+        errors = upload.errors
+        page = paginate(request, _ListQuery(errors), per_page=100) if errors else {}  # type: ignore[arg-type]
+        return {"error_page": page.get("page_obj"), "querystring": page.get("querystring", ""), "show": "errors"}
+    tabs = [name for name, n in (("errors", upload.failed_count), ("changed", upload.changed_count),
+                                 ("new", upload.new_count)) if n]
+    show = request.GET.get("show", "")
+    if show not in tabs:
+        show = tabs[0] if tabs else ""
+    query = request.GET.copy()
+    query.pop("page", None)
+    query["show"] = show
+    context: dict[str, Any] = {"show": show, "tabs": tabs, "querystring": query.urlencode()}
+    if show == "errors":
+        context["error_page"] = paginate(request, _ListQuery(upload.errors), per_page=100)["page_obj"]  # type: ignore[arg-type]
+    elif show == "changed":
+        context["changed_page"] = changed_page(upload, request.GET.get("page"))
+    elif show == "new":
+        context["new_page"] = new_page(upload, request.GET.get("page"))
+    if upload.new_count:
+        context["new_enterprises"] = new_enterprise_count(upload)
+    return context
+
+
 @login_required
 def upload_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The upload's status and outcome; a POST answers its mapping step (the columns chosen)."""
     upload = _upload(request, pk)
-    errors = upload.errors
-    page = paginate(request, _ListQuery(errors), per_page=100) if errors else {}  # type: ignore[arg-type]
+    if request.method == "POST":
+        return _answer_columns(request, upload)
+    state = upload.header_map or {}
+    mapping: dict[str, Any] = {}
+    if state:
+        mapping = {
+            "matched_columns": [
+                {**m, "how_label": _HOW.get(m.get("how", ""), "")} for m in state.get("matched", [])
+                if m.get("how") != "exact"
+            ],
+            "ignored_columns": state.get("ignored", []),
+            "table_at": state,
+        }
+    if upload.status == UploadStatus.MAPPING:
+        mapping["questions"] = questions(state, request.GET or None)
     return render(
         request,
         "enterprises/upload_detail.html",
         {
             "upload": upload,
-            "error_page": page.get("page_obj"),
-            "querystring": page.get("querystring", ""),
+            **_preview(request, upload),
+            **mapping,
             "warnings": upload.warnings_list[:200],
             "warning_more": max(0, len(upload.warnings_list) - 200),
             **_progress(upload),
             "can_act": request.user.certification_body_id == upload.certification_body_id,  # type: ignore[union-attr]
         },
     )
+
+
+def _answer_columns(request: AuthenticatedHttpRequest, upload: LedgerUpload) -> HttpResponse:
+    """The answers of the mapping step: the file is validated again with them."""
+    pk = upload.pk
+    try:
+        ledger_upload_map_columns(actor=request.user, upload=upload, data=request.POST)
+    except (ValidationError, PermissionDenied) as exc:
+        for message in getattr(exc, "messages", [str(exc)]):
+            messages.error(request, message)
+        picked = {k: str(v) for k, v in request.POST.items() if k.startswith("col-")}
+        target = reverse("enterprises:upload_detail", args=[pk])
+        return redirect(f"{target}?{urlencode(picked)}" if picked else target)
+    messages.success(request, _("已按所选的列重新校验文件；本机构下次上传同样的表头时将自动匹配。"))
+    return redirect("enterprises:upload_detail", pk=pk)
 
 
 class _ListQuery(list):  # type: ignore[type-arg]

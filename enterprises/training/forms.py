@@ -37,7 +37,7 @@ class TrainingRecordForm(forms.ModelForm):
 class TrainingUploadForm(forms.Form):
     year = forms.TypedChoiceField(label=gettext_lazy("年度"), coerce=int, choices=year_choices)
     file = forms.FileField(
-        label=gettext_lazy("培训台账文件（.xlsx 或 .csv）"),
+        label=gettext_lazy("培训台账文件（.xlsx、.xls、.ods、.csv 或 Unicode文本）"),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

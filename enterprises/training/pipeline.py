@@ -15,6 +15,7 @@ from programme.models import CertificationBody, OrgUnit, OrgUnitLevel
 
 from ..intake import cells
 from ..intake.common import programme_year_of, require_cb
+from ..intake.mapping import TRAINING, remembered_for
 from ..models import TrainingRecord
 from .columns import HEADER_OF, MAX_ROWS, OPTIONAL
 from .reader import read_upload
@@ -166,8 +167,9 @@ def training_batch_create(
 def training_upload(*, actor: User, year: int, uploaded_file: UploadedFile) -> TrainingBatch:
     """The upload page: read the file (``UploadRejected`` for the file as a whole) and store all rows; the
     answer lists every row's record (created, updated or unchanged), ``counts`` says how many of each."""
-    require_cb(actor)
-    return training_batch_create(actor=actor, year=year, rows=read_upload(uploaded_file), source="upload")
+    cb = require_cb(actor)
+    rows = read_upload(uploaded_file, remembered=remembered_for(cb, TRAINING))
+    return training_batch_create(actor=actor, year=year, rows=rows, source="upload")
 
 
 __all__ = [

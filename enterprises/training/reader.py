@@ -1,46 +1,55 @@
 from __future__ import annotations
 
 import logging
+import re
+import secrets
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
 from ..intake.files import UploadRejected, check_size, inspect_file
-from ..intake.reader import Table, map_header, norm_header, open_table
-from .columns import COLUMNS, DATA_SHEET, HEADER_OF, MAX_FILE_BYTES, MAX_ROWS, OPTIONAL
+from ..intake.mapping import NeedsMapping, header_state
+from ..intake.reader import Header, Table, map_header, open_table
+from .columns import DATA_SHEET, MAX_FILE_BYTES, MAX_ROWS, VOCABULARY
 
 logger = logging.getLogger(__name__)
-
-# ---- reading a file -------------------------------------------------------------------------------
-_WANTED = {norm_header(h): key for key, h in [*((c.key, c.header) for c in COLUMNS), *OPTIONAL.items()]}
-# Columns of the training export that the upload does not read (an exported sheet may be uploaded again).
-_EXPORT_ONLY = {norm_header(h) for h in ("认证机构", "区县")}
 
 
 class Rows(list[tuple[int, dict[str, Any]]]):
     """The (row number, values by field) of a file's rows, and what the reader ignored (``warnings``)."""
 
-    def __init__(self, rows: Iterable[tuple[int, dict[str, Any]]] = (), warnings: Sequence[str] = ()) -> None:
+    def __init__(self, rows: Iterable[tuple[int, dict[str, Any]]] = (), warnings: Sequence[str] = (),
+                 state: dict[str, Any] | None = None) -> None:
         super().__init__(rows)
         self.warnings = list(warnings)
+        self.state = state or {}  # how the columns were found (intake.mapping.header_state)
 
 
-def _positions(headers: Sequence[Any], table: Table | None = None) -> dict[str, int]:
-    return _header_map(headers, table)[0]
+def _missing() -> str:
+    return _("表头缺少列：%(cols)s。请使用培训台账模板，或在表头行写明这些列名后重新上传。")
 
 
-def _header_map(headers: Sequence[Any], table: Table | None = None) -> tuple[dict[str, int], list[str]]:
-    """Each field's position among ``headers`` and a warning for each non-empty header that is no column of
-    the template (:func:`enterprises.intake.reader.map_header`)."""
-    found = map_header(
-        headers, table, wanted=_WANTED, header_of={**HEADER_OF, **OPTIONAL}, required=[c.key for c in COLUMNS],
-        silent=_EXPORT_ONLY, missing=_("表头缺少列：%(cols)s。请使用培训台账模板（第1行为表头）。"),
+def _no_table() -> str:
+    return _(
+        "没有找到培训台账表格：各工作表前10行中都没有与培训台账列名相符的表头行（如“培训日期”“培训主题”）。"
+        "请使用培训台账模板（推荐），或在自己表格的表头行写明这些列名后重新上传。"
     )
-    return found.positions, [message for _index, _text, message in found.ignored]
+
+
+def _header_map(
+    headers: Sequence[Any], table: Table | None = None, *, remembered: Mapping[str, str] | None = None,
+    chosen: Mapping[str, int] | None = None,
+) -> tuple[dict[str, int], list[str], Header]:
+    """Each field's position among ``headers``, a warning for each non-empty header that is no column of the
+    template (:func:`enterprises.intake.reader.map_header`), and the header as found."""
+    found = map_header(headers, table, vocabulary=VOCABULARY, remembered=remembered, chosen=chosen)
+    return found.positions, [message for _index, _text, message in found.ignored], found
 
 
 def _records(positions: dict[str, int], rows: Iterator[tuple[int, Sequence[Any]]]) -> list[tuple[int, dict[str, Any]]]:
@@ -56,23 +65,30 @@ def _records(positions: dict[str, int], rows: Iterator[tuple[int, Sequence[Any]]
     return out
 
 
-def read_rows(path: str | Path) -> Rows:
+def read_rows(path: str | Path, *, remembered: Mapping[str, str] | None = None,
+              chosen: Mapping[str, int] | None = None, ask: bool = False) -> Rows:
     """The (row number, values by field) of a training file's non-empty rows, after the hostile-file
     guards of the ledger upload; raise :class:`UploadRejected` when the file as a whole is refused (also for
-    any error of reading it: a broken file is never an error of the page)."""
+    any error of reading it: a broken file is never an error of the page). A required column that is missing
+    refuses the file, or with ``ask`` (and columns to choose from) raises :class:`NeedsMapping`."""
     try:
         table = open_table(
             path,
             inspect_file(path),
+            vocabulary=VOCABULARY,
             sheet_name=DATA_SHEET,
-            marker=COLUMNS[0].header,
-            no_sheet=_("没有找到培训台账工作表：请使用培训台账模板，在“%(sheet)s”工作表第1行保留表头。")
-            % {"sheet": DATA_SHEET},
+            remembered=remembered,
+            no_table=_no_table(),
             empty_csv=_("CSV文件是空的，请使用培训台账模板填写后上传。"),
         )
-        positions, warnings = _header_map(table.headers, table)
-        return Rows(_records(positions, table.rows), warnings)
-    except UploadRejected:
+        positions, warnings, header = _header_map(table.headers, table, remembered=remembered, chosen=chosen)
+        state = header_state(table, header, VOCABULARY)
+        if header.missing:
+            if ask and header.candidates:
+                raise NeedsMapping(state)
+            header.require(_missing(), VOCABULARY.header_of)
+        return Rows(_records(positions, table.rows), warnings, state)
+    except (UploadRejected, NeedsMapping):
         raise
     except Exception as exc:
         logger.warning("training upload %s could not be read", path, exc_info=True)
@@ -81,16 +97,63 @@ def read_rows(path: str | Path) -> Rows:
         ) from exc
 
 
-def read_upload(uploaded_file: UploadedFile) -> Rows:
+def _check_upload(uploaded_file: UploadedFile) -> None:
     check_size(uploaded_file.size or 0)
     if (uploaded_file.size or 0) > MAX_FILE_BYTES:
         raise UploadRejected(
             _("培训台账文件不应超过%(mb)d MB（最多%(n)d行）。请删除多余内容或拆分后上传。")
             % {"mb": MAX_FILE_BYTES // 1024 // 1024, "n": MAX_ROWS}
         )
+
+
+def read_upload(uploaded_file: UploadedFile, *, remembered: Mapping[str, str] | None = None) -> Rows:
+    _check_upload(uploaded_file)
     suffix = Path(uploaded_file.name or "").suffix.lower()[:8]
     with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
         for chunk in uploaded_file.chunks():
             tmp.write(chunk)
         tmp.flush()
-        return read_rows(tmp.name)
+        return read_rows(tmp.name, remembered=remembered)
+
+
+# ---- a file parked for the mapping step ----------------------------------------------------------------
+PARKED_FOR = 24 * 3600  # seconds a parked file is kept
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def _parked_dir(cb_id: int) -> Path:
+    return Path(settings.MEDIA_ROOT) / "training_uploads" / "parked" / str(int(cb_id))
+
+
+def park_upload(uploaded_file: UploadedFile, *, cb_id: int) -> str:
+    """Keep an uploaded training file (checked for its size) for the mapping step, in the CB's own folder;
+    the token names it. Files parked more than a day ago are removed."""
+    _check_upload(uploaded_file)
+    folder = _parked_dir(cb_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - PARKED_FOR
+    for old in folder.iterdir():
+        try:
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
+        except OSError:
+            pass
+    token = secrets.token_urlsafe(18)
+    with (folder / token).open("wb") as fh:
+        for chunk in uploaded_file.chunks():
+            fh.write(chunk)
+    return token
+
+
+def parked_path(token: str, *, cb_id: int) -> Path | None:
+    """The CB's parked file of ``token``, or ``None`` (another CB's token names nothing here)."""
+    if not _TOKEN.match(token or ""):
+        return None
+    path = _parked_dir(cb_id) / token
+    return path if path.is_file() else None
+
+
+def unpark(token: str, *, cb_id: int) -> None:
+    path = parked_path(token, cb_id=cb_id)
+    if path is not None:
+        path.unlink(missing_ok=True)
