@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import Count, Q, Sum
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
@@ -284,7 +284,7 @@ def analytics_panel(request: HttpRequest) -> dict[str, Any] | None:
         return None
     try:
         unit = home_unit(user)
-    except Exception:  # an account without a unit sees no panel rather than an error
+    except (Http404, OrgUnit.DoesNotExist):  # an account without a unit sees no panel rather than an error
         return None
     year = current_year()
     # The rendered panel depends only on the unit, the year and the language (its links and labels), never on

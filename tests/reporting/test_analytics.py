@@ -349,3 +349,47 @@ def test_values_api_is_for_unit_staff(login):
 def test_api_is_in_the_schema(login):
     schema = login(hq_user()).get(reverse("api-schema")).content.decode()
     assert "/api/indicators/" in schema and "/api/indicators/values/" in schema
+
+
+def test_every_indicator_has_the_same_value_on_the_trends_page_its_xlsx_the_map_and_the_api(data, login):
+    from reporting.indicators import catalogue
+
+    client = login(hq_user())
+    tianjin = unit("120000")
+    keys = [ind.key for ind in catalogue() if ind.applies_to(tianjin.level)]
+    table = compute(keys, units=[tianjin], years=[LAST, YEAR])
+    page = client.get(reverse("analytics:trends"), {"unit": "120000"}).content.decode()
+    ws = openpyxl.load_workbook(io.BytesIO(client.get(reverse("analytics:trends"), {
+        "unit": "120000", "format": "xlsx"}).content)).active
+    sheet = {row[0]: row for row in ws.iter_rows(values_only=True) if row and row[0]}
+    api = client.get(reverse("api-indicator-values"), {"keys": ",".join(keys), "unit": "120000",
+                                                       "years": f"{LAST},{YEAR}"}).json()
+    by = {(v["key"], v["year"]): v for v in api["values"]}
+    for key in keys:
+        ind = indicator(key)
+        value = table.get(key, "120000", YEAR)
+        row = re.search(rf'<tr data-key="{key}">(.*?)</tr>', page, re.S).group(1)
+        assert re.findall(r'<td class="num">([^<]*)</td>', row)[-1] == ind.format(value), key
+        assert by[(key, YEAR)]["text"] == ind.format(value), key
+        assert (by[(key, YEAR)]["value"] is None) == (value is None), key
+        if value is not None:
+            assert by[(key, YEAR)]["value"] == pytest.approx(float(value)), key
+        xrow = sheet[str(ind.name)]
+        assert (xrow[-2] is None and value is None) or float(xrow[-2]) == pytest.approx(float(value)), key
+        assert (xrow[-1] or "") == ind.change(value, table.get(key, "120000", LAST), previous_year=LAST), key
+        map_page = client.get(reverse("analytics:map"), {"indicator": key, "year": YEAR}).content.decode()
+        cell = re.search(r'<tr data-code="120000">.*?<td class="num">([^<]*)</td>', map_page, re.S)
+        assert cell is not None and cell.group(1) == ind.format(value), key
+
+
+def test_a_provinces_small_multiples_and_map_xlsx_hold_only_its_districts(data, login):
+    client = login(province_user("130000"))
+    page = client.get(reverse("analytics:trends_units"), {"indicator": "assisted_enterprises"}).content.decode()
+    codes = re.findall(r'class="multiple" href="[^"]*" data-code="(\d{6})"', page)
+    assert codes and all(code.startswith("13") for code in codes) and codes[0] == "130102"
+    assert "天津" not in page
+    xlsx = client.get(reverse("analytics:map"), {"indicator": "assisted_enterprises", "format": "xlsx"})
+    ws = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    codes = [row[0] for row in ws.iter_rows(min_row=5, values_only=True) if row and row[0]]
+    assert codes and all(str(code).startswith("13") for code in codes)
+    assert ("130000", "合计", 1, "1家") in list(ws.iter_rows(values_only=True))
