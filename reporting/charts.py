@@ -98,6 +98,13 @@ def bar_chart(rows: Sequence[BarRow], *, title: str = "", better: str = "up", re
     if title:
         parts.append(f'<text x="0" y="16" font-size="13" font-weight="bold" fill="{TEXT}">{escape(title)}</text>')
     parts.append(f'<line x1="{zero:.1f}" y1="{top - 2}" x2="{zero:.1f}" y2="{height - 6}" stroke="{AXIS}"/>')
+    if reference is not None:  # drawn first: the bars and their figures lie over it
+        rx = x(float(reference))
+        parts.append(f'<line x1="{rx:.1f}" y1="{top - 4}" x2="{rx:.1f}" y2="{height - 6}" stroke="{REFERENCE}" '
+                     f'stroke-width="1.2" stroke-dasharray="4 3" stroke-opacity="0.7"/>')
+        anchor = "end" if rx > width - 80 else "middle" if rx > label_w + 60 else "start"
+        parts.append(f'<text x="{rx:.1f}" y="{top - 7}" text-anchor="{anchor}" font-size="11" fill="{REFERENCE}">'
+                     f'{escape(reference_label)}</text>')
     if not ordered:
         parts.append(f'<text x="{label_w}" y="{top + 14}" fill="{MUTED}">{NO_DATA}</text>')
     for i, row in enumerate(ordered):
@@ -117,13 +124,6 @@ def bar_chart(rows: Sequence[BarRow], *, title: str = "", better: str = "up", re
             inner.append(f'<text x="{max(x1, zero) + 4:.1f}" y="{y + 14}" fill="{TEXT}">{escape(row.text)}</text>')
         parts.append(f'<g class="bar" data-value="{"" if row.value is None else escape(str(row.value))}">'
                      + _link(row.url, "".join(inner)) + "</g>")
-    if reference is not None:
-        rx = x(float(reference))
-        parts.append(f'<line x1="{rx:.1f}" y1="{top - 4}" x2="{rx:.1f}" y2="{height - 6}" stroke="{REFERENCE}" '
-                     f'stroke-width="1.2" stroke-dasharray="4 3"/>')
-        anchor = "end" if rx > width - 80 else "middle" if rx > label_w + 60 else "start"
-        parts.append(f'<text x="{rx:.1f}" y="{top - 7}" text-anchor="{anchor}" font-size="11" fill="{REFERENCE}">'
-                     f'{escape(reference_label)}</text>')
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text node and attribute above is escaped
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils.safestring import SafeString
@@ -195,22 +195,27 @@ def build_panel(unit: OrgUnit, year: int) -> Panel:
     status_rows = [BarRow(labels[s], counts[s], format_value(counts[s], "个"), links.self_assessment(unit, year, None))
                    for s in (ON_TIME, LATE, NOT_YET)]
     panel.status_chart = Chart("sa_status", _("自评材料提交情况"), bar_chart(status_rows, sort=False, width=460))
-    if unit.level == OrgUnitLevel.COUNTRY:
-        panel.map_svg, panel.map_url = _china_map(table, subs, year)
+    if unit.level in (OrgUnitLevel.COUNTRY, OrgUnitLevel.PROVINCE):
+        panel.map_svg, panel.map_url = _map(unit, table, subs, year)
     return panel
 
 
-def _china_map(table: Table, subs: Sequence[OrgUnit], year: int) -> tuple[SafeString, str]:
-    from reporting.maps import MapArea, china_map
+def _map(unit: OrgUnit, table: Table, subs: Sequence[OrgUnit], year: int) -> tuple[SafeString, str]:
+    """The map of one key indicator: China by provincial unit for HQ, the province by district for a province."""
+    from reporting.maps import MapArea, china_map, province_map
 
     ind = _ind(MAP_KEY)
     url = reverse("analytics:map")
     areas = [MapArea(u.code, u.name, _float(table.get(MAP_KEY, u.code, year)),
                      ind.format(table.get(MAP_KEY, u.code, year)),
                      f"{reverse('analytics:trends')}?indicator={MAP_KEY}&unit={u.code}") for u in subs]
-    svg = china_map(areas, title=_("%(year)s年%(name)s") % {"year": year, "name": ind.name},
-                    legend_title=ind.label, fmt=ind.format, no_data_label=_("无数据"), better=map_better(ind),
-                    width=600)
+    title = _("%(year)s年%(name)s") % {"year": year, "name": ind.name}
+    if unit.level == OrgUnitLevel.COUNTRY:
+        svg = china_map(areas, title=title, legend_title=ind.label, fmt=ind.format, no_data_label=_("无数据"),
+                        better=map_better(ind), width=600)
+    else:
+        svg = province_map(unit.code, areas, title=title, legend_title=ind.label, fmt=ind.format,
+                           no_data_label=_("无数据"), better=map_better(ind), width=520)
     return svg, f"{url}?indicator={MAP_KEY}&year={year}"
 
 
@@ -249,8 +254,7 @@ def _by_cb(unit: OrgUnit, year: int) -> list[Chart]:
     counts them (distinct enterprises, the sum of fee reductions, the sum of person-times)."""
     ledger = (LedgerRecord.objects.filter(programme_year_id=year, enterprise__district__path__startswith=unit.path)
               .values("certification_body__approval_number", "certification_body__name")
-              .annotate(enterprises=Count("enterprise", distinct=True), fee=Sum("fee_reduction",
-                                                                                 filter=Q(fee_reduction__gt=0)))
+              .annotate(enterprises=Count("enterprise", distinct=True), fee=Sum("fee_reduction"))
               .order_by())
     training = (TrainingRecord.objects.filter(programme_year_id=year, district__path__startswith=unit.path)
                 .values("certification_body__approval_number", "certification_body__name")

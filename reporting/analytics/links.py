@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlencode
 
-from django.urls import reverse
+from django.urls import reverse as django_reverse
 
 from programme.models import OrgUnit, OrgUnitLevel
 
@@ -14,13 +15,20 @@ TRAINING_KEYS = frozenset({"training_sessions", "trained_enterprises", "trained_
 PILOT_KEYS = frozenset({"pilot_regions", "pilot_regions_deployed", "pilot_filings", "pilot_filing_rate"})
 
 
+@lru_cache(maxsize=512)
+def reverse(name: str, args: tuple[object, ...] = ()) -> str:
+    """``django.urls.reverse`` kept per name and arguments: a dashboard links a few hundred bars to a handful of
+    addresses (the URL configuration does not change while the process runs)."""
+    return django_reverse(name, args=list(args))
+
+
 def _with(url: str, **params: object) -> str:
     query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
     return f"{url}?{query}" if query else url
 
 
 def unit_page(unit: OrgUnit) -> str:
-    return reverse("programme:unit_detail", args=[unit.code])
+    return reverse("programme:unit_detail", args=(unit.code,))
 
 
 def ledger_list(unit: OrgUnit, year: int) -> str:
@@ -38,7 +46,7 @@ def questionnaire(unit: OrgUnit, year: int, *, has_version: bool) -> str:
     has no questionnaire."""
     if not has_version:
         return unit_page(unit)
-    return _with(reverse("questionnaire:aggregates", args=[year]),
+    return _with(reverse("questionnaire:aggregates", args=(year,)),
                  unit="" if unit.level == OrgUnitLevel.COUNTRY else unit.code)
 
 
@@ -54,7 +62,7 @@ def pilots(unit: OrgUnit, year: int) -> str:
 
 def self_assessment(unit: OrgUnit, year: int, pk: int | None) -> str:
     if pk is not None:
-        return reverse("assessments:self_detail", args=[pk])
+        return reverse("assessments:self_detail", args=(pk,))
     return _with(reverse("assessments:index"), year=year)
 
 

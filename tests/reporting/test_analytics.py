@@ -123,7 +123,8 @@ def test_province_dashboard_breaks_down_by_district(data, login):
     assert len(titles) == districts.count()
     assert titles[0] == f"{unit('120113').name}：2家" and titles[1] == f"{unit('120114').name}：1家"
     assert "河北省" not in page and "130102" not in page  # another province's figures never appear
-    assert 'data-testid="dashboard-map"' not in page
+    tianjin_map = re.search(r'data-testid="dashboard-map">(.*?)</figure>', page, re.S).group(1)
+    assert "<svg" in tianjin_map and f"{unit('120113').name}：2家" in tianjin_map
     table = re.search(r'data-testid="completeness">(.*?)</table>', page, re.S).group(1)
     assert '<tr data-code="120113">' in table
 
