@@ -12,6 +12,8 @@ default a folder in the system's temporary directory), so a new process does not
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import logging
 import math
@@ -19,6 +21,7 @@ import os
 import re
 import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -423,10 +426,29 @@ def geometry(key: str) -> dict[str, Any]:
         path = _cache_file(key)
         found = _read(path)
         if found is None:
-            found = build_national() if key == "china" else build_province(key)
-            _write(path, found)
+            with _build_lock(path):  # one process builds, the others wait for its file
+                found = _read(path)
+                if found is None:
+                    found = build_national() if key == "china" else build_province(key)
+                    _write(path, found)
         _memory[key] = found
         return found
+
+
+@contextlib.contextmanager
+def _build_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock on `<cache file>.lock` (none where the folder cannot be written: then each builds)."""
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        handle = open(path.with_suffix(".lock"), "a")  # noqa: SIM115 - held until the build is written
+    except OSError:
+        yield
+        return
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        handle.close()  # releases the lock
 
 
 def clear_memory() -> None:
