@@ -46,7 +46,7 @@ def header_state(table: Table, header: Header, vocabulary: Vocabulary) -> dict[s
         "matched": [
             {"key": key, "label": vocabulary.header_of[key], "position": index, "column": table.column(index),
              "header": texts[index], "how": header.how.get(key, "")}
-            for key, index in header.positions.items()
+            for key, index in sorted(header.positions.items(), key=lambda item: item[1])
         ],
         "missing": [{"key": key, "label": vocabulary.header_of[key]} for key in header.missing],
         "candidates": [
