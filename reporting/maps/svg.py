@@ -245,12 +245,13 @@ def _open(width: int, ref_w: float, ref_h: float, title: str) -> str:
     if width <= 0:
         raise ValueError(f"map width must be positive, not {width}")
     height = round(width * ref_h / ref_w)
+    title_size = min(16.0, max(9.0, (ref_w - 2 * PAD) / max(_text_width(title, 1.0), 1.0)))  # a long title fits
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" version="1.1" '
         f'width="{width}" height="{height}" viewBox="0 0 {ref_w:g} {ref_h:.1f}" font-family="{FONT}" '
         f'font-size="11" role="img" aria-label="{_attr(title)}"><title>{escape(title)}</title>'
         f'<rect x="0" y="0" width="{ref_w:g}" height="{ref_h:.1f}" fill="#ffffff"/>'
-        f'<text x="{PAD:g}" y="22" font-size="16" font-weight="bold" fill="{INK}">{escape(title)}</text>'
+        f'<text x="{PAD:g}" y="22" font-size="{title_size:.1f}" font-weight="bold" fill="{INK}">{escape(title)}</text>'
     )
 
 
@@ -324,7 +325,7 @@ def china_map(
         _layer_svg(m, geo["main"], names, dot_r=1.1, link=True),
         _inset_svg(m, geo, names),
         xpcc_svg,
-        m.legend_column(PAD, float(geo["map_bottom"])),
+        m.legend_column(PAD, float(geo["height"]) - PAD),  # the lower left is open sea and land abroad
         tiles_svg,
         "</svg>",
     ]

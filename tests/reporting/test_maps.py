@@ -454,3 +454,14 @@ def test_a_district_recoded_since_the_boundary_data_is_drawn_on_its_boundary_by_
     root = parse(province_map("430000", hunan, title="t", legend_title="l", fmt=fmt, no_data_label="无数据"))
     assert areas_by_code(root)["431181"].get("data-boundary") == "431121"
     assert not areas_by_code(root, tiles=True)
+
+
+def test_a_long_title_is_set_smaller_to_fit_the_width_and_the_legend_sits_below_the_map():
+    root = parse(national(title="很长的标题" * 20))
+    title = next(root.iter(f"{SVG}text"))
+    assert float(title.get("font-size")) < 16
+    short = parse(national())
+    assert float(next(short.iter(f"{SVG}text")).get("font-size")) == 16
+    legend_top = min(float(r.get("y")) for r in short.find(f".//{SVG}g[@data-legend]").iter(f"{SVG}rect"))
+    tibet = points(areas_by_code(short)["540000"].find(f"{SVG}path").get("d"))
+    assert legend_top > max(y for _, y in tibet)
