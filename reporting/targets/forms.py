@@ -33,7 +33,9 @@ class TargetForm(forms.Form):
     last_year = forms.IntegerField(label=_("截止年度"), min_value=FIRST_PROGRAMME_YEAR, max_value=LAST_PLAN_YEAR,
                                    error_messages={"invalid": _("截止年度应为年份，例如 2027。"),
                                                    "required": _("请填写截止年度。")})
+    # A text box (not type=number) so that whatever was typed reaches the server and gets its message.
     value = forms.DecimalField(label=_("目标值"), max_digits=16, decimal_places=2, localize=False,
+                               widget=forms.TextInput(attrs={"inputmode": "decimal", "style": "width:12em"}),
                                help_text=_("按指标的单位填写数字：家、场、人次、个填个数，百分比填 90 表示 90%。"),
                                error_messages={"invalid": _("目标值应为数字，例如 50000 或 90。"),
                                                "required": _("请填写目标值。"),

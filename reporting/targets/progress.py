@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -275,36 +274,42 @@ def counted_years(goal: Goal, today: dt.date) -> list[int]:
     return list(range(goal.first_year, min(goal.last_year, today.year) + 1))
 
 
-def _figures(unit: Scope, keys: list[str], years: list[int], counting: str) -> dict[str, Any]:
-    """{key: value} over the period (cumulative) or {key: {year: value}} (yearly and level), cached for the
-    country and the provinces like every catalogue figure."""
+def _figures(units: Sequence[Scope], keys: list[str], years: list[int], counting: str) -> dict[str, Any]:
+    """{key: {code: value}} over the period (cumulative) or {key: {code: {year: value}}} (yearly and level), for
+    all ``units`` at once (the catalogue is set-based), cached for the country and the provinces like every
+    catalogue figure."""
 
     def work() -> dict[str, Any]:
         if counting == Counting.CUMULATIVE:
-            period = compute_period(keys, units=[unit], years=years)
-            return {k: period.get(k, {}).get(unit.code) for k in keys}
-        table = compute(keys, units=[unit], years=years)
-        return {k: {y: table.get(k, unit.code, y) for y in years} for k in keys}
+            period = compute_period(keys, units=units, years=years)
+            return {k: {u.code: period.get(k, {}).get(u.code) for u in units} for k in keys}
+        table = compute(keys, units=units, years=years)
+        return {k: {u.code: {y: table.get(k, u.code, y) for y in years} for u in units} for k in keys}
 
     kind = "period" if counting == Counting.CUMULATIVE else "years"
-    return cached_figures(CACHE_TOPIC, kind, unit.code, sorted(keys), years, compute=work,
-                          live=not is_large([unit])).value
+    codes = sorted(u.code for u in units)
+    return cached_figures(CACHE_TOPIC, kind, codes, sorted(keys), years, compute=work,
+                          live=not is_large(units)).value
 
 
 def measure(goals: Iterable[tuple[Goal, Scope]], *, today: dt.date | None = None) -> list[Progress]:
-    """Progress of each (goal, unit), in the order given: one catalogue computation per unit, period and rule."""
+    """Progress of each (goal, unit), in the order given: one catalogue computation per period and rule, whatever
+    the number of units."""
     today = today or timezone.localdate()
     pairs = list(goals)
-    groups: dict[tuple[str, tuple[int, ...], str], tuple[Scope, set[str]]] = {}
+    groups: dict[tuple[tuple[int, ...], str], tuple[dict[str, Scope], set[str]]] = {}
     for goal, unit in pairs:
         years = tuple(counted_years(goal, today))
         if not years:
             continue
         rule: str = Counting.CUMULATIVE if goal.counting == Counting.CUMULATIVE else Counting.YEARLY
-        groups.setdefault((unit.code, years, rule), (unit, set()))[1].add(goal.key)
-    values: dict[tuple[str, tuple[int, ...], str], dict[str, Any]] = defaultdict(dict)
-    for (code, group_years, group_rule), (group_unit, keys) in groups.items():
-        values[(code, group_years, group_rule)] = _figures(group_unit, sorted(keys), list(group_years), group_rule)
+        units, keys = groups.setdefault((years, rule), ({}, set()))
+        units[unit.code] = unit
+        keys.add(goal.key)
+    values: dict[tuple[tuple[int, ...], str], dict[str, Any]] = {}
+    for (group_years, group_rule), (units, keys) in groups.items():
+        values[(group_years, group_rule)] = _figures(list(units.values()), sorted(keys), list(group_years),
+                                                     group_rule)
     out: list[Progress] = []
     for goal, unit in pairs:
         ind = indicator(goal.key)
@@ -314,9 +319,9 @@ def measure(goals: Iterable[tuple[Goal, Scope]], *, today: dt.date | None = None
         reached_year: int | None = None
         if years and applies:
             if goal.counting == Counting.CUMULATIVE:
-                reached = _decimal(values[(unit.code, years, Counting.CUMULATIVE)].get(goal.key))
+                reached = _decimal(values[(years, Counting.CUMULATIVE)].get(goal.key, {}).get(unit.code))
             else:
-                by_year = values[(unit.code, years, Counting.YEARLY)].get(goal.key) or {}
+                by_year = values[(years, Counting.YEARLY)].get(goal.key, {}).get(unit.code) or {}
                 with_data = [y for y in years if by_year.get(y) is not None]
                 if with_data:
                     reached_year = with_data[-1]
@@ -324,6 +329,21 @@ def measure(goals: Iterable[tuple[Goal, Scope]], *, today: dt.date | None = None
         out.append(Progress(goal=goal, unit_code=unit.code, indicator=ind, today=today, reached=reached,
                             reached_year=reached_year, counted_years=years, applies=applies))
     return out
+
+
+def province_rows(target: Any, provinces: Sequence[Any], own: Sequence[Any], *,
+                  today: dt.date | None = None) -> list[tuple[Any, Progress, Progress | None]]:
+    """For a national target, each province's part by the national rule (comparable between provinces) and, where
+    it set one, its progress towards its own target on the indicator. One computation per period and rule."""
+    own_by_unit = {t.org_unit_id: t for t in own if t.indicator == target.indicator}
+    national = goal_of(target)
+    part = Goal(national.key, national.first_year, national.last_year, national.counting, None)
+    pairs: list[tuple[Goal, Scope]] = [(part, unit) for unit in provinces]
+    with_own = [unit for unit in provinces if unit.pk in own_by_unit]
+    pairs += [(goal_of(own_by_unit[unit.pk]), unit) for unit in with_own]
+    measured = measure(pairs, today=today)
+    mine = dict(zip([u.pk for u in with_own], measured[len(provinces):], strict=True))
+    return [(unit, measured[i], mine.get(unit.pk)) for i, unit in enumerate(provinces)]
 
 
 def progress_rows(national: Sequence[Any], own: Sequence[Any], *, country: Scope, province: Scope | None,

@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -25,13 +26,14 @@ from portal.roles import Role
 from portal.scoping import get_visible_or_404
 from portal.user_messages import user_message
 from programme.models import COUNTRY_CODE, OrgUnit, OrgUnitLevel
+from reporting.charts import BarRow, bar_chart
 from reporting.indicators import indicator
 from reporting.xlsx import new_workbook, workbook_bytes, write_table
 
 from . import services
 from .forms import ChainProblemForm, TargetForm
 from .models import ChainProblem, Counting, Target, province_code_of
-from .progress import STATUS_LABELS, progress_rows
+from .progress import STATUS_LABELS, goal_of, measure, progress_rows, province_rows
 
 STAFF = frozenset({Role.HQ, Role.PROVINCE, Role.DISTRICT})
 EDITORS = frozenset({Role.HQ, Role.PROVINCE})
@@ -82,6 +84,37 @@ def progress_view(request: AuthenticatedHttpRequest) -> HttpResponse:
         "provinces": OrgUnit.objects.filter(level=OrgUnitLevel.PROVINCE).order_by("code") if _is_hq(user) else [],
         "counting_labels": dict(Counting.choices), "status_labels": STATUS_LABELS,
     })
+
+
+@login_required
+def target_provinces(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """HQ: a national target province by province — each one's part by the national rule as a sorted bar chart,
+    and its progress towards its own target where it set one."""
+    user = request.user
+    if not _is_hq(user):
+        raise Http404
+    target = get_visible_or_404(Target.objects.national(), user, pk=pk)
+    today = timezone.localdate()
+    provinces = list(OrgUnit.objects.visible_to(user).filter(level=OrgUnitLevel.PROVINCE).order_by("code"))
+    own = list(Target.objects.visible_to(user).filter(indicator=target.indicator, org_unit__in=provinces))
+    rows = province_rows(target, provinces, own, today=today)
+    national = measure([(goal_of(target), OrgUnit.objects.get(code=COUNTRY_CODE))], today=today)[0]
+    ind = national.indicator
+    chart = None
+    if ind is not None and national.applies:
+        base = reverse("targets:progress")
+        chart = bar_chart(
+            [BarRow(unit.name, part.reached, part.reached_text, f"{base}?province={unit.code}")
+             for unit, part, _mine in rows],
+            title=f"{ind.name} · {_part_note(rows)}", better=ind.better, width=720)
+    return render(request, "reporting/targets/provinces.html", {
+        "target": target, "national": national, "rows": rows, "chart": chart, "today": today,
+        "counting_labels": dict(Counting.choices),
+    })
+
+
+def _part_note(rows: list[Any]) -> str:
+    return next((part.reached_note for _unit, part, _mine in rows if part.reached_note), "")
 
 
 def _target_initial(request: AuthenticatedHttpRequest) -> dict[str, Any]:

@@ -51,7 +51,7 @@ def _english(page) -> None:
 def test_hq_sees_the_nations_progress(page, live_url, login_as, shot):
     _world()
     login_as(page, hq_user())
-    page.get_by_role("link", name="目标进度").click()
+    page.locator("nav.mainnav").get_by_role("link", name="目标进度", exact=True).click()
     page.wait_for_url(re.compile(r"/targets/$"))
     table = page.get_by_test_id("targets")
     assert "精准帮扶小微企业" in table.inner_text()
@@ -61,6 +61,12 @@ def test_hq_sees_the_nations_progress(page, live_url, login_as, shot):
     assert page.get_by_test_id("progress-000000-chain_problems_solved").get_by_test_id("reached").inner_text() == "2个"
     assert page.get_by_test_id("progress-000000-q_satisfaction").get_by_test_id("target").inner_text() == "90.0%"
     shot(page, "targets-hq-zh")
+    page.get_by_test_id("provinces-assisted_enterprises").click()
+    page.wait_for_url(re.compile(r"/provinces/$"))
+    assert page.get_by_test_id("province-chart").locator("svg.bar-chart g.bar").count() == 32
+    assert page.get_by_test_id("province-120000").locator("td.num").inner_text() == "8家"
+    shot(page, "targets-provinces-zh")
+    page.goto(f"{live_url}/targets/")
     page.select_option("#province-select", "120000")
     page.wait_for_url(re.compile(r"province=120000"))
     assert "天津市" in page.get_by_test_id("targets").inner_text()

@@ -14,7 +14,17 @@ from openpyxl import load_workbook
 from portal.models import AuditEvent
 from reporting.targets import services
 from reporting.targets.models import ChainProblem, Counting, Target
-from tests.factories import cb_user, district_user, enterprise_user, expert_user, hq_user, province_user, unit
+from tests.factories import (
+    CertificationBodyFactory,
+    cb_user,
+    district_user,
+    enterprise_user,
+    expert_user,
+    hq_user,
+    province_user,
+    unit,
+)
+from tests.reporting.test_targets import _training
 
 pytestmark = pytest.mark.django_db
 
@@ -90,7 +100,8 @@ def test_a_district_sees_its_provinces_targets_read_only(login, own_targets):
 def test_other_roles_get_nothing(login, make, own_targets, problems):
     client = login(make())
     for url in (PROGRESS, NEW, CHAIN, EXPORT, reverse("targets:target_edit", args=[own_targets["tianjin"].pk]),
-                reverse("targets:chain_edit", args=[problems["120000"].pk])):
+                reverse("targets:chain_edit", args=[problems["120000"].pk]),
+                reverse("targets:target_provinces", args=[Target.objects.national().first().pk])):
         assert client.get(url).status_code == 404, url
 
 
@@ -272,3 +283,24 @@ def test_english(login, own_targets):
     page = _text(client.get(PROGRESS))
     assert "Progress towards the three-year plan" in page
     assert "more to assist" in page
+
+
+def test_hq_sees_a_national_target_province_by_province(login, own_targets):
+    body = CertificationBodyFactory()
+    for _ in range(3):
+        _training(body, "120113", 2025)
+    _training(body, "130102", 2025)
+    target = Target.objects.national().get(indicator="training_sessions")
+    url = reverse("targets:target_provinces", args=[target.pk])
+    response = login(hq_user()).get(url)
+    page = _text(response)
+    assert response.status_code == 200 and 'class="bar-chart"' in page
+    assert page.count('data-testid="province-') == 32 + 2  # every provincial unit, the chart and the table
+    tianjin = page.split('data-testid="province-120000"')[1].split("</tr>")[0]
+    assert "3场" in tianjin and "120场" in tianjin  # its part by the national rule, and its own target
+    hebei = page.split('data-testid="province-130000"')[1].split("</tr>")[0]
+    assert "1场" in hebei and "987场" in hebei
+    for user in (province_user("120000"), district_user("120113")):
+        assert login(user).get(url).status_code == 404
+    assert login(hq_user()).get(reverse("targets:target_provinces", args=[own_targets["hebei"].pk])).status_code \
+        == 404  # only national targets have a province view
