@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from assessments.models import SelfAssessment
 from enterprises.models import LedgerRecord, TrainingRecord
-from enterprises.questionnaire.models import QuestionnaireVersion
+from enterprises.questionnaire.models import QuestionnaireVersion, ResponseStatus
 from portal.figures import cached_figures
 from programme.models import OrgUnit, OrgUnitLevel
 from reporting.charts import BarRow, bar_chart
@@ -91,6 +91,8 @@ class Panel:
     own: list[dict[str, str]] = field(default_factory=list)  # a district: its own figures with their change
     by_cb: list[Chart] = field(default_factory=list)  # a district: its certification bodies' share
     status_chart: Chart | None = None  # the self-assessments on time / late / not yet
+    cb_rows: list[dict[str, Any]] = field(default_factory=list)  # a district: what each CB has recorded
+    cb_total: dict[str, Any] = field(default_factory=dict)
 
 
 def _ind(key: str) -> Indicator:
@@ -230,7 +232,7 @@ def _float(value: Any) -> float | None:
 def _district_panel(unit: OrgUnit, year: int) -> Panel:
     """A district: its own key figures this year (with the change on last year) and its certification bodies'
     share of the assisted enterprises, fee reductions and training person-times."""
-    keys = (*CHART_KEYS, "sa_submitted", "sa_on_time_rate")
+    keys = (*CHART_KEYS, "sa_submitted", "sa_on_time_rate", "ledger_records", "training_sessions", "q_submitted")
     timed = figures(keys, units=[unit], years=[year - 1, year])
     table = timed.value
     panel = Panel(unit=unit, year=year, as_of=timed.as_of)
@@ -246,7 +248,49 @@ def _district_panel(unit: OrgUnit, year: int) -> Panel:
     panel.own.append({"label": _("自评材料"), "value": status_labels()[status], "change": "",
                       "url": links.self_assessment(unit, year, sa_pk)})
     panel.by_cb = _by_cb(unit, year)
+    panel.cb_rows = _cb_completeness(unit, year, has_questionnaire=has_questionnaire)
+    panel.cb_total = {
+        "enterprises": _ind("assisted_enterprises").format(table.get("assisted_enterprises", unit.code, year)),
+        "submitted": _ind("q_submitted").format(table.get("q_submitted", unit.code, year)),
+        "rate": _ind("q_response_rate").format(table.get("q_response_rate", unit.code, year)),
+        "records": _ind("ledger_records").format(table.get("ledger_records", unit.code, year)),
+        "sessions": _ind("training_sessions").format(table.get("training_sessions", unit.code, year)),
+    }
     return panel
+
+
+def _cb_completeness(unit: OrgUnit, year: int, *, has_questionnaire: bool) -> list[dict[str, Any]]:
+    """Per certification body working in the district this year: the enterprises it assisted, how many of them
+    have submitted the questionnaire, its ledger records and training sessions (the district's own figures, from
+    the catalogue, are the total row)."""
+    in_district = {"programme_year_id": year, "enterprise__district__path__startswith": unit.path}
+    cb = ("certification_body__approval_number", "certification_body__name")
+    ledger = {(r[cb[0]], r[cb[1]]): r for r in LedgerRecord.objects.filter(**in_district).values(*cb).annotate(
+        enterprises=Count("enterprise", distinct=True), records=Count("pk")).order_by()}
+    answered = {(r[cb[0]], r[cb[1]]): r["n"] for r in LedgerRecord.objects.filter(
+        **in_district, enterprise__questionnaire_responses__programme_year_id=year,
+        enterprise__questionnaire_responses__status=ResponseStatus.SUBMITTED,
+    ).values(*cb).annotate(n=Count("enterprise", distinct=True)).order_by()}
+    sessions = {(r[cb[0]], r[cb[1]]): r["n"] for r in TrainingRecord.objects.filter(
+        programme_year_id=year, district__path__startswith=unit.path).values(*cb).annotate(n=Count("pk")).order_by()}
+    assisted, records, trained = _ind("assisted_enterprises"), _ind("ledger_records"), _ind("training_sessions")
+    rate, submitted = _ind("q_response_rate"), _ind("q_submitted")
+    rows = []
+    for key in sorted(set(ledger) | set(sessions), key=lambda k: -(ledger.get(k, {}).get("enterprises") or 0)):
+        approval, name = key
+        n = ledger.get(key, {}).get("enterprises")
+        done = answered.get(key, 0) if n else None
+        rows.append({
+            "name": name, "approval": approval,
+            "enterprises": assisted.format(n), "submitted": submitted.format(done),
+            "rate": rate.format(done * 100 / n if n and done is not None else None),
+            "records": records.format(ledger.get(key, {}).get("records")), "has_records": key in ledger,
+            "sessions": trained.format(sessions.get(key)), "has_sessions": key in sessions,
+            "ledger_url": f"{links.ledger_list(unit, year)}&cb={approval}",
+            "questionnaire_url": links.questionnaire(unit, year, has_version=has_questionnaire),
+            "training_url": links.training_list(unit, year),
+        })
+    return rows
 
 
 def _by_cb(unit: OrgUnit, year: int) -> list[Chart]:

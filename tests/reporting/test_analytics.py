@@ -137,6 +137,10 @@ def test_district_dashboard_shows_its_figures_and_its_cbs(data, login):
     assert "认证甲：1家" in cbs and "认证乙：1家" in cbs
     assert f"cb={data['cb1'].approval_number}" in cbs
     assert "777" not in page  # Hebei's fee reduction
+    table = re.search(r'data-testid="cb-completeness">(.*?)</table>', page, re.S).group(1)
+    cb1_row = re.search(rf'<tr data-cb="{data["cb1"].approval_number}">(.*?)</tr>', table, re.S).group(1)
+    assert re.findall(r'<td class="num"><a[^>]*>([^<]*)</a></td>', cb1_row) == ["1家", "0份", "0.0%", "1条", "1场"]
+    assert "本辖区" in table and "2家" in table
 
 
 def test_dashboard_values_equal_the_catalogue_and_the_api(data, login):
