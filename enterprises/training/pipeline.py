@@ -68,6 +68,8 @@ class TrainingBatch(list[TrainingRecord]):
     def __init__(self, records: Sequence[TrainingRecord] = (), statuses: Sequence[str] = ()) -> None:
         super().__init__(records)
         self.statuses = list(statuses)
+        # For each updated record: (row number, record, {field: [before, after]}).
+        self.changes: list[tuple[int, TrainingRecord, dict[str, list[Any]]]] = []
 
     @property
     def counts(self) -> dict[str, int]:
@@ -150,6 +152,7 @@ def training_batch_create(
                         if changed:
                             record.updated_at = now
                             updated.append((record, {"row": number, "fields": changed}))
+                            batch.changes.append((number, record, changed))
                         batch.append(record)
                         batch.statuses.append(UPDATED if changed else UNCHANGED)
             errors.extend(RowError(number, field, message) for field, message in problems)

@@ -20,6 +20,7 @@ from reporting.jobs import job_create
 from ..intake.common import XLSX, cb_only
 from ..intake.files import UploadRejected
 from ..intake.mapping import TRAINING, NeedsMapping, parse_answers, questions, remember, remembered_for
+from ..models import TrainingRecord
 from .columns import MAX_ROWS
 from .forms import TrainingRecordForm, TrainingUploadForm
 from .pipeline import BatchRejected, training_batch_create
@@ -183,7 +184,23 @@ def _store_parked(request: AuthenticatedHttpRequest, form: TrainingUploadForm, p
         _("已处理%(n)d条培训记录：新增%(created)d条，更新%(updated)d条，未变化%(unchanged)d条。")
         % {"n": len(records), **records.counts},
     )
+    for number, record, changed in records.changes[:CHANGES_SHOWN]:
+        messages.info(request, _("第%(row)d行（%(date)s %(topic)s）已更新：%(changes)s") % {
+            "row": number, "date": record.held_on, "topic": record.topic,
+            "changes": "；".join(_change(name, before, after) for name, (before, after) in changed.items()),
+        })
+    if len(records.changes) > CHANGES_SHOWN:
+        messages.info(request, _("另有%(n)d条记录已更新，未逐条列出。") % {"n": len(records.changes) - CHANGES_SHOWN})
     return redirect("enterprises:training_list")
+
+
+CHANGES_SHOWN = 20
+
+
+def _change(name: str, before: Any, after: Any) -> str:
+    field = TrainingRecord._meta.get_field(name)
+    labels = dict(getattr(field, "choices", None) or ())
+    return f"{getattr(field, 'verbose_name', name)} {labels.get(before, before)} → {labels.get(after, after)}"
 
 
 def _notes(request: HttpRequest, notes: list[str]) -> None:

@@ -96,3 +96,18 @@ def test_a_training_file_without_a_training_table_is_refused_clearly(open_year, 
     page = client.post(reverse(UPLOAD), {"year": YEAR, "file": SimpleUploadedFile(
         "t.xlsx", own_xlsx([["姓名", "电话"], ["张三", "1"]]))}).content.decode()
     assert "没有找到培训台账表格" in page and 'data-testid="training-upload-error"' in page
+
+
+def test_a_training_upload_says_what_it_changed_in_each_updated_record(open_year, login):
+    client = login(cb_user())
+    url = reverse(UPLOAD)
+    matrix = own_rows(2)
+    client.post(url, {"year": YEAR, "file": SimpleUploadedFile("t.xlsx", own_xlsx(matrix))})
+    persons = OWN.index("参训人数")
+    delivery = OWN.index("培训形式")
+    matrix[1][persons] = 40
+    matrix[1][delivery] = "线上"
+    page = client.post(url, {"year": YEAR, "file": SimpleUploadedFile("t.xlsx", own_xlsx(matrix))},
+                       follow=True).content.decode()
+    assert "新增0条，更新1条，未变化1条" in page
+    assert "第4行（2024-06-01 质量管理体系培训第1期）已更新：形式 线下 → 线上；参训人次 25 → 40" in page
