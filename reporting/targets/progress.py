@@ -170,6 +170,8 @@ class Progress:
             return Status.MISSED
         if self.goal.counting == Counting.LEVEL:
             return Status.BEHIND
+        if self.goal.counting == Counting.YEARLY and (self.reached_year or 0) < self.today.year:
+            return Status.BEHIND  # a whole year that fell short (this year has no figures yet)
         expected = self.expected or Decimal(0)
         return Status.ON_TRACK if self.reached >= expected else Status.BEHIND
 

@@ -97,6 +97,10 @@ def test_yearly_target_takes_the_latest_year(data):
     assert p.reached == 1 and p.reached_year == 2026 and p.reached_note == "2026年"
     assert p.status == Status.BEHIND
     assert p.pace_text == "2026年还需组织约1场；此后每年需组织约2场"
+    early = _one(Goal("training_sessions", 2025, 2027, Counting.YEARLY, Decimal(1)), today=dt.date(2026, 1, 10))
+    assert early.status == Status.REACHED  # 2026 already has its session
+    short = _one(Goal("training_sessions", 2025, 2027, Counting.YEARLY, Decimal(2)), today=dt.date(2027, 1, 10))
+    assert short.reached_year == 2026 and short.status == Status.BEHIND  # 2026 fell short; 2027 has no data yet
 
 
 def test_level_target_reads_the_latest_year_and_speaks_in_points(data):
