@@ -70,9 +70,13 @@ def _sorted_by_value(rows: list[dict[str, Any]], ind: Indicator) -> list[dict[st
 
 
 def _nav(active: str, user: Any) -> list[dict[str, Any]]:
+    """The room's tabs; a district has no sub-areas, so no map and no small multiples (the pages still answer
+    with a message when asked)."""
     items = [("map", _("地图"), reverse("analytics:map")), ("trends", _("趋势"), reverse("analytics:trends")),
              ("units", _("各单位趋势"), reverse("analytics:trends_units")),
              ("catalogue", _("指标目录"), reverse("analytics:catalogue"))]
+    if home_unit(user).level == OrgUnitLevel.DISTRICT:
+        items = [item for item in items if item[0] not in ("map", "units") or item[0] == active]
     return [{"key": k, "label": label, "url": url, "active": k == active} for k, label, url in items]
 
 

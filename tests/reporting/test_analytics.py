@@ -398,3 +398,14 @@ def test_a_provinces_small_multiples_and_map_xlsx_hold_only_its_districts(data, 
     codes = [row[0] for row in ws.iter_rows(min_row=5, values_only=True) if row and row[0]]
     assert codes and all(str(code).startswith("13") for code in codes)
     assert ("130000", "合计", 1, "1家") in list(ws.iter_rows(values_only=True))
+
+
+def test_a_district_starts_with_its_trends_and_has_no_map_tab(login):
+    client = login(district_user("120113"))
+    response = client.get(reverse("analytics:index"))
+    assert response.status_code == 302 and response["Location"] == reverse("analytics:trends")
+    page = client.get(reverse("analytics:trends")).content.decode()
+    tabs = re.search(r'class="analytics-tabs"[^>]*>(.*?)</nav>', page, re.S).group(1)
+    assert reverse("analytics:trends") in tabs and reverse("analytics:map") not in tabs
+    hq = login(hq_user()).get(reverse("analytics:index"))
+    assert hq["Location"] == reverse("analytics:map")
