@@ -10,6 +10,7 @@ language (only unit staff who may see the unit get it), so the dashboard's serve
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -37,6 +38,8 @@ from .scope import COUNTRY, current_year, home_unit, is_staff, sub_units
 
 if TYPE_CHECKING:
     from portal.models import User
+
+logger = logging.getLogger(__name__)
 
 # Pilot filings are charted as the filing rate: a unit without an active pilot has nothing to file ("—"), not 0.
 CHART_KEYS = ("assisted_enterprises", "fee_reduction", "trained_persons", "q_response_rate", "pilot_filing_rate")
@@ -198,7 +201,10 @@ def build_panel(unit: OrgUnit, year: int) -> Panel:
                    for s in (ON_TIME, LATE, NOT_YET)]
     panel.status_chart = Chart("sa_status", _("自评材料提交情况"), bar_chart(status_rows, sort=False, width=460))
     if unit.level in (OrgUnitLevel.COUNTRY, OrgUnitLevel.PROVINCE):
-        panel.map_svg, panel.map_url = _map(unit, table, subs, year)
+        try:
+            panel.map_svg, panel.map_url = _map(unit, table, subs, year)
+        except Exception:  # the dashboard shows its figures without the map rather than fail (the map page says)
+            logger.exception("dashboard map of %s could not be drawn", unit.code)
     return panel
 
 

@@ -409,3 +409,16 @@ def test_a_district_starts_with_its_trends_and_has_no_map_tab(login):
     assert reverse("analytics:trends") in tabs and reverse("analytics:map") not in tabs
     hq = login(hq_user()).get(reverse("analytics:index"))
     assert hq["Location"] == reverse("analytics:map")
+
+
+def test_the_dashboard_keeps_its_figures_when_the_map_cannot_be_drawn(data, login, monkeypatch):
+    import reporting.maps
+
+    def broken(*args, **kwargs):
+        raise OSError("geometry unavailable")
+
+    monkeypatch.setattr(reporting.maps, "china_map", broken)
+    response = login(hq_user()).get(reverse("dashboard"))
+    page = response.content.decode()
+    assert response.status_code == 200 and 'data-testid="dashboard-bars"' in page
+    assert 'data-testid="dashboard-map"' not in page
