@@ -76,7 +76,9 @@ def _choice_label(candidate: Mapping[str, Any]) -> str:
 
 def questions(state: Mapping[str, Any], answers: Mapping[str, Any] | None = None) -> list[Question]:
     choices = [(int(c["position"]), _choice_label(c)) for c in state.get("candidates", [])]
-    picked = {k: int(v) for k, v in (answers or {}).items() if str(v).lstrip("-").isdigit()}
+    picked = {
+        k.removeprefix("col-"): int(v) for k, v in (answers or {}).items() if str(v).isdigit()
+    }
     return [Question(m["key"], m["label"], choices, picked.get(m["key"])) for m in state.get("missing", [])]
 
 

@@ -470,9 +470,16 @@ def test_the_mapping_step_through_the_page(open_year, login, django_capture_on_c
     assert response.status_code == 302
     item.refresh_from_db()
     assert item.status == UploadStatus.READY and item.new_count == 1
-    # Discarding a parked upload is possible too.
-    parked = upload(user, own_xlsx(own_matrix([ledger_row()], {**MAPPED_HEADERS, "所在区县代码": "地区"})))
+    # Discarding a parked upload is possible too. (受助企业 is remembered by now: two other columns are asked.)
+    headers = {**MAPPED_HEADERS, "所在区县代码": "地区", "行业": "门类"}
+    parked = upload(user, own_xlsx(own_matrix([ledger_row()], headers)))
     assert parked.status == UploadStatus.MAPPING
+    assert [m["key"] for m in parked.header_map["missing"]] == ["district", "industry"]
+    # Half answered: asked again for the rest, the answer given kept in the form.
+    page = client.post(reverse("enterprises:upload_detail", args=[parked.pk]), {"col-district": "3"},
+                       follow=True).content.decode()
+    assert "请为“行业”选择文件中的一列。" in page
+    assert '<option value="3" selected>D列：地区</option>' in page
     client.post(reverse("enterprises:upload_discard", args=[parked.pk]))
     parked.refresh_from_db()
     assert parked.status == UploadStatus.DISCARDED
