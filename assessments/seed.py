@@ -23,6 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
 from portal.models import User
@@ -397,6 +398,10 @@ def seed_evaluations(ctx: SeedContext) -> None:
     experts = _experts(ctx)
     current = timezone.localdate().year
     years = [int(y) for y in (ctx.data.get("years") or programme_years())]
+    if connection.vendor == "postgresql":
+        # The questionnaire aggregates run on freshly bulk-loaded tables: give the planner statistics first.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     for year in years:
         services.scheme_ensure(actor=None, year=year, source="seed")
         is_current = year == current

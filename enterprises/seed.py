@@ -228,7 +228,19 @@ def _ledger_values(rng: Any, enterprise: tuple[Any, ...], year: int, serial: int
     ]
 
 
-FOUND, SOLVED, FEE, FEE_REDUCTION = 11, 12, 13, 14  # positions in _ledger_values
+FOUND, SOLVED, FEE, FEE_REDUCTION, PILOT = 11, 12, 13, 14, 20  # positions in _ledger_values
+PILOT_SHARE = 0.8  # the assisted enterprises of a pilot's districts whose records name the pilot
+
+
+def _pilots_by_district() -> dict[int, list[tuple[str, int]]]:
+    """District pk -> the (industry, start year) of the pilots it belongs to."""
+    from programme.models import PilotRegion
+
+    out: dict[int, list[tuple[str, int]]] = {}
+    for industry, start, district_id in PilotRegion.objects.values_list("industry", "start_year", "districts"):
+        if district_id is not None:
+            out.setdefault(district_id, []).append((industry, start))
+    return out
 
 
 def _store_ledger(rows: list[tuple[Any, ...]]) -> None:
@@ -338,6 +350,7 @@ def seed_ledger(ctx: SeedContext) -> None:
     paths = dict(OrgUnit.objects.filter(level=OrgUnitLevel.DISTRICT).values_list("pk", "path"))
     demo_cb = cbs[0]
     beichen = set(Enterprise.objects.filter(district__code="120113").values_list("pk", flat=True))
+    pilots = _pilots_by_district()
     serial = 0
     per_year: dict[int, int] = {}
     for year in years:
@@ -346,6 +359,8 @@ def seed_ledger(ctx: SeedContext) -> None:
         share = CB_SHARE.get(year, 1.0 if year < current else 0.985)
         n_cbs = target.get("cbs") or max(3, min(len(cbs), round(share * len(cbs))))
         active = cbs[:2] + rng.sample(cbs[2:], max(0, n_cbs - 2))  # the two demo CBs take part every year
+        # In the demo the `cb` login assists 北辰区's enterprises only and `cb2` never those: the two share none.
+        pools = {False: active[1:], True: active[2:]}
         if target.get("fee_enterprises"):
             fee_reduced = set(rng.sample([e[0] for e in assisted], target["fee_enterprises"]))
         else:
@@ -353,16 +368,21 @@ def seed_ledger(ctx: SeedContext) -> None:
         rows: list[list[Any]] = []
         keys: list[tuple[int, int]] = []
         for enterprise in assisted:
+            pilot = next((industry for industry, start in pilots.get(enterprise[2], []) if start <= year), "")
+            if pilot and rng.random() >= PILOT_SHARE:
+                pilot = ""
             chosen: list[int] = []
+            pool = active if ctx.national else pools[enterprise[0] in beichen]
             for k in range(2 if rng.random() < SECOND_CB_SHARE else 1):
-                cb = demo_cb if k == 0 and enterprise[0] in beichen and not ctx.national else active[
-                    rng.randrange(len(active))]
+                cb = demo_cb if k == 0 and enterprise[0] in beichen and not ctx.national else pool[
+                    rng.randrange(len(pool))]
                 if cb in chosen:
                     continue
                 chosen.append(cb)
                 serial += 1
                 rows.append(_ledger_values(rng, enterprise, year, serial, today=today,
                                            fee_reduced=k == 0 and enterprise[0] in fee_reduced))
+                rows[-1][PILOT] = pilot
                 keys.append((cb, enterprise[0]))
         _every_cb_takes_part(rng, keys, active)
         if target.get("fee_total"):

@@ -298,10 +298,10 @@ def _seed_filing(ctx: SeedContext, pilot: PilotRegion, year: int, status: str, p
 FIRST_BATCH = 9
 
 
-@seeder(order=30)
+@seeder(order=25)  # after the enterprises, before the ledger (whose records name their pilot)
 def seed_pilot_regions(ctx: SeedContext) -> None:
     """Tianjin's four 2024 pilots with sample annex-3 sheets (earlier years accepted, the current year's report in
-    progress); at national scale, two batches of pilots across the provinces (9 from 2023 + 26 from 2024, as in
+    progress) and two batches of pilots across the other provinces (9 from 2023, 26 from 2024 with 天津's, as in
     the seeds), each filing every year from its start."""
     tianjin = OrgUnit.objects.get(code="120000")
     units = {u.code: u for u in OrgUnit.objects.filter(code__in={c for _, cs in TIANJIN_PILOTS for c in cs})}
@@ -320,11 +320,12 @@ def seed_pilot_regions(ctx: SeedContext) -> None:
             else:
                 status = [PilotFilingStatus.SUBMITTED, PilotFilingStatus.DRAFT][index % 2]
             _seed_filing(ctx, pilot, year, status, place)
-    if not ctx.national:
-        return
     provinces = list(OrgUnit.objects.filter(level=OrgUnitLevel.PROVINCE).exclude(code="120000").order_by("code"))
     districts_by_province: dict[str, list[OrgUnit]] = {}
-    for district in OrgUnit.objects.filter(level=OrgUnitLevel.DISTRICT).only("pk", "code", "name", "path"):
+    districts = OrgUnit.objects.filter(level=OrgUnitLevel.DISTRICT)
+    if not ctx.national:  # the demo's pilots lie where its enterprises are
+        districts = districts.filter(enterprises__isnull=False).distinct()
+    for district in districts.only("pk", "code", "name", "path").order_by("code"):
         code = district.province_code
         if code:
             districts_by_province.setdefault(code, []).append(district)

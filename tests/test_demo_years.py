@@ -25,6 +25,7 @@ from assessments.models import (
 from assessments.seed import NATIONAL_2023
 from enterprises.models import LedgerRecord, TrainingRecord
 from enterprises.questionnaire.models import QuestionnaireVersion, Response, ResponseStatus
+from enterprises.questionnaire.pilot_comparison import pilot_comparison
 from enterprises.questionnaire.selectors import national_aggregates
 from portal.models import User
 from portal.seeding import DEMO_PASSWORD
@@ -101,6 +102,11 @@ def test_2023_national_figures_are_seed_000s(demo, db):
     assert round(q.effect_obvious_rate, 1) == 90.0 and round(q.effect_very_obvious_rate, 1) == 51.8
     assert round(q.satisfaction_rates["training"], 1) == 96.4
     assert round(q.satisfaction_rates["cb_ability"], 1) == round(q.satisfaction_rates["cb_attitude"], 1) == 97.0
+    # The pilots' enterprises: 63.0 % saw a very obvious effect, 11.2 points above the nation (seed 000).
+    comparison = pilot_comparison(user=User.objects.get(username="hq"), year=2023)
+    assert len(comparison.per_pilot) == 9
+    assert round(comparison.pilots.effect_very_obvious_rate, 1) == 63.0
+    assert round(comparison.effect_gap, 1) == 11.2
     # 2022: 97 % saw an obvious effect (seed 000: 2023 was 7 points lower) and 574 policies (1,108 = +93 %).
     assert round(national_aggregates(year=2022).effect_obvious_rate, 1) == 97.0
     assert SelfAssessment.objects.filter(programme_year_id=2022, unit__level="province").aggregate(

@@ -124,10 +124,12 @@ YEAR_PROFILES: dict[int, YearProfile] = {
 LATER_PROFILE = YearProfile(0.92, 0.56, 0.98, 0.025)
 
 # National figures the seeds state, which the answers of that year are calibrated to (percent; mean changes in
-# percent): seed 000 for 2022–2023, seed 004 for 2024.
+# percent): seed 000 for 2022–2023 (in 2023 the pilots' enterprises saw a very obvious effect in 63.0 %, 11.2
+# points above the nation's 51.8 %), seed 004 for 2024.
 YEAR_TARGETS: dict[int, dict[str, float]] = {
     2022: {"effect_obvious": 97.0},
-    2023: {"effect_obvious": 90.0, "effect_very": 51.8, "sat_training": 96.4, "sat_cb_ability": 97.0,
+    2023: {"effect_obvious": 90.0, "effect_very": 51.8, "pilot_effect_very": 63.0, "sat_training": 96.4,
+           "sat_cb_ability": 97.0,
            "sat_cb_attitude": 97.0, "revenue": 10.2, "sales": 10.9, "profit_margin": 8.3, "quality_cost": -6.0,
            "first_pass_yield": 5.0, "conversion": 5.0, "customer_satisfaction": 8.0},
     2024: {"revenue": 9.7, "profit_margin": 8.0, "quality_cost": -5.8},
@@ -243,11 +245,37 @@ def _capped(value: float) -> float:
     return max(CHANGE_CAP_LOW, min(CHANGE_CAP_HIGH, value))
 
 
+RATE_TARGETS = ("effect_obvious", "effect_very", "sat_training", "sat_cb_ability", "sat_cb_attitude")
+
+
+# Seed 000 writes the pilots' gap as 11.2 points: the two rates are chosen so that each shows its figure and
+# their difference shows 11.2.
+PILOT_GAP = 11.2
+
+
+def attainable(n: int, rates: Iterable[tuple[float, float]]) -> bool:
+    """Whether ``n`` answers can show each rate (percent) within its tolerance (0.05: exact at one decimal)."""
+    return n > 0 and all(abs(round(p * n / 100) * 100 / n - p) < tol - 1e-9 for p, tol in rates)
+
+
+def attainable_size(n: int, rates: list[tuple[float, float]]) -> int:
+    """The largest count not above ``n`` whose shares can show every rate (``n`` if none within 400)."""
+    for size in range(n, max(0, n - 400), -1):
+        if attainable(size, rates):
+            return size
+    return n
+
+
+def _rates(targets: dict[str, float], keys: Iterable[str],
+           tolerance: dict[str, float] | None = None) -> list[tuple[float, float]]:
+    return [(targets[k], (tolerance or {}).get(k, 0.05)) for k in keys if k in targets]
+
+
 def calibrate(*, rng: random.Random, version: QuestionnaireVersion, rows: list[Response],
-              targets: dict[str, float]) -> None:
+              targets: dict[str, float], pilots: set[int] | None = None) -> None:
     """Move the submitted answers just enough that the year's national figures are the ones the seeds state:
     mean changes (every answer shifted alike), the effect and satisfaction rates (the fewest answers changed,
-    picked at random)."""
+    picked at random; the pilots' enterprises ``pilots`` get their own "very obvious" rate)."""
     submitted = [r for r in rows if r.status == ResponseStatus.SUBMITTED]
     if not submitted:
         return
@@ -256,13 +284,27 @@ def calibrate(*, rng: random.Random, version: QuestionnaireVersion, rows: list[R
         question = questions.get(key)
         if key in METRIC_PROFILE and question is not None:
             _calibrate_metric(submitted, key, question, target)
+
+    def wanted(rate: float, n: int) -> int:
+        return round(rate * n / 100)
+
     if "effect_obvious" in targets:  # 2 <-> 3 moves "obvious" and leaves "very obvious" alone
-        _flip(rng, submitted, "effect", targets["effect_obvious"], lambda v: v >= 3, up=(2, 3), down=(3, 2))
+        _flip(rng, submitted, "effect", wanted(targets["effect_obvious"], len(submitted)), lambda v: v >= 3,
+              up=(2, 3), down=(3, 2))
     if "effect_very" in targets:  # 3 <-> 4 moves "very obvious" and leaves "obvious" alone
-        _flip(rng, submitted, "effect", targets["effect_very"], lambda v: v == 4, up=(3, 4), down=(4, 3))
+        others = submitted
+        very = wanted(targets["effect_very"], len(submitted))
+        if pilots and "pilot_effect_very" in targets:
+            in_pilot = [r for r in submitted if r.enterprise_id in pilots]
+            others = [r for r in submitted if r.enterprise_id not in pilots]
+            pilot_very = wanted(targets["pilot_effect_very"], len(in_pilot))
+            _flip(rng, in_pilot, "effect", pilot_very, lambda v: v == 4, up=(3, 4), down=(4, 3))
+            very -= pilot_very
+        _flip(rng, others, "effect", very, lambda v: v == 4, up=(3, 4), down=(4, 3))
     for key in SATISFACTION_BASE:
         if key in targets:
-            _flip(rng, submitted, key, targets[key], lambda v: v >= 4, up=(3, 4), down=(4, 3))
+            _flip(rng, submitted, key, wanted(targets[key], len(submitted)), lambda v: v >= 4, up=(3, 4),
+                  down=(4, 3))
 
 
 def _calibrate_metric(rows: list[Response], key: str, question: Any, target: float) -> None:
@@ -284,10 +326,9 @@ def _calibrate_metric(rows: list[Response], key: str, question: Any, target: flo
             setattr(r, column, _change(question, before, after))
 
 
-def _flip(rng: random.Random, rows: list[Response], key: str, target: float, counts: Any,
+def _flip(rng: random.Random, rows: list[Response], key: str, wanted: int, counts: Any,
           *, up: tuple[int, int], down: tuple[int, int]) -> None:
-    """Change single answers of ``key`` (``up``: from → to, or ``down``) until ``target`` percent count."""
-    wanted = round(target * len(rows) / 100)
+    """Change single answers of ``key`` (``up``: from → to, or ``down``) until ``wanted`` rows count."""
     have = sum(1 for r in rows if counts(getattr(r, key)))
     source, dest = up if wanted > have else down
     candidates = [r for r in rows if getattr(r, key) == source]
@@ -398,6 +439,28 @@ def _seed_year(ctx: SeedContext, year: int, *, current: bool) -> None:
     answering = [pk for pk, _ in assisted if rng.random() < share_of[pk]]
     if cap is not None and len(answering) > cap:
         answering = sorted(rng.sample(answering, cap))
+    targets = YEAR_TARGETS.get(year, {})
+    pilots = set(LedgerRecord.objects.filter(programme_year_id=year).exclude(pilot_region="")
+                 .values_list("enterprise_id", flat=True))
+    if targets and not current:
+        # As many answers as let every rate the seeds state show exactly (a few fewer enterprises answered).
+        # The ones who did not answer are drawn at random (every unit keeps its answers).
+        in_pilot = [pk for pk in answering if pk in pilots]
+        tolerance: dict[str, float] = {}
+        if "pilot_effect_very" in targets and "effect_very" in targets and in_pilot:
+            n = attainable_size(len(in_pilot), _rates(targets, ["pilot_effect_very"]))
+            in_pilot = rng.sample(in_pilot, n)
+            pilot_rate = round(targets["pilot_effect_very"] * n / 100) * 100 / n
+            # The nation's rate: shows its figure, and the gap to the pilots' shows PILOT_GAP.
+            low = max(targets["effect_very"] - 0.05, pilot_rate - PILOT_GAP - 0.05)
+            high = min(targets["effect_very"] + 0.05, pilot_rate - PILOT_GAP + 0.05)
+            if low < high:
+                targets = {**targets, "effect_very": (low + high) / 2}
+                tolerance["effect_very"] = (high - low) / 2
+        others = [pk for pk in answering if pk not in pilots]
+        rates = _rates(targets, RATE_TARGETS, tolerance)
+        size = attainable_size(len(in_pilot) + len(others), rates) if rates else len(answering)
+        answering = sorted(in_pilot + rng.sample(others, max(0, min(len(others), size - len(in_pilot)))))
     if current:  # since the questionnaire opened (two weeks ago: programme.seed.CURRENT_PHASES)
         window = (min(version.opens_at, timezone.now() - dt.timedelta(hours=1)), timezone.now())
     else:  # the first two weeks of November, before the deadline
@@ -407,7 +470,7 @@ def _seed_year(ctx: SeedContext, year: int, *, current: bool) -> None:
         rng=rng, version=version, enterprise_ids=answering, standing=standing, window=window,
         submitted_share=CURRENT_SUBMITTED / (CURRENT_SUBMITTED + CURRENT_DRAFT) if current else 1.0,
     )
-    calibrate(rng=rng, version=version, rows=rows, targets=YEAR_TARGETS.get(year, {}))
+    calibrate(rng=rng, version=version, rows=rows, targets=targets, pilots=pilots)
     bulk_insert_responses(rows)
     if current and demo_enterprise_id and cb_ids:
         demo = Enterprise.objects.select_related("district").get(pk=demo_enterprise_id)
