@@ -279,6 +279,7 @@ def test_catalogue_page_in_english(login):
     client.cookies["django_language"] = "en"
     page = client.get(reverse("analytics:catalogue"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Enterprises given precise assistance" in page and "Distinct count" in page
+    assert re.search(r"\d+ indicators\.", page)
 
 
 # --------------------------------------------------------------------------- tenants and roles
