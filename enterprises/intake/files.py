@@ -111,18 +111,19 @@ def inspect_file(path: str | Path) -> Inspected:
 
 
 def _decoded(path: Path, encoding: str, limit: int = 0) -> str:
-    data = path.read_bytes()
+    """The file's text (with ``limit``: its first bytes, already known to decode)."""
+    if limit:
+        with path.open("rb") as fh:
+            return fh.read(limit).decode(encoding, errors="ignore")
     try:
-        text = data.decode(encoding)
+        text = path.read_bytes().decode(encoding)
     except UnicodeDecodeError:
-        if not limit:
-            raise UploadRejected(
-                _("无法读取Unicode文本文件：内容不是有效的UTF-16文本。请在Excel中另存为.xlsx后上传。")
-            ) from None
-        text = data[:limit].decode(encoding, errors="ignore")
+        raise UploadRejected(
+            _("无法读取Unicode文本文件：内容不是有效的UTF-16文本。请在Excel中另存为.xlsx后上传。")
+        ) from None
     if "\x00" in text:
         raise UploadRejected(_("文件内容不是文本表格（含二进制数据），已拒绝。请上传.xlsx或.csv台账文件。"))
-    return text[:limit] if limit else text
+    return text
 
 
 def _delimiter(text: str) -> str:
