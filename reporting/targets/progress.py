@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -294,24 +295,30 @@ def _figures(units: Sequence[Scope], keys: list[str], years: list[int], counting
                           live=not is_large(units)).value
 
 
+def _is_country(unit: Scope) -> bool:
+    return len(unit.path) <= len("000000/")
+
+
 def measure(goals: Iterable[tuple[Goal, Scope]], *, today: dt.date | None = None) -> list[Progress]:
     """Progress of each (goal, unit), in the order given: one catalogue computation per period and rule, whatever
     the number of units."""
     today = today or timezone.localdate()
     pairs = list(goals)
-    groups: dict[tuple[tuple[int, ...], str], tuple[dict[str, Scope], set[str]]] = {}
+    # The country is a group of its own: every page and dashboard card then shares one cached set of national
+    # figures, whatever province is shown beside them.
+    groups: dict[tuple[tuple[int, ...], str, bool], tuple[dict[str, Scope], set[str]]] = {}
     for goal, unit in pairs:
         years = tuple(counted_years(goal, today))
         if not years:
             continue
         rule: str = Counting.CUMULATIVE if goal.counting == Counting.CUMULATIVE else Counting.YEARLY
-        units, keys = groups.setdefault((years, rule), ({}, set()))
+        units, keys = groups.setdefault((years, rule, _is_country(unit)), ({}, set()))
         units[unit.code] = unit
         keys.add(goal.key)
-    values: dict[tuple[tuple[int, ...], str], dict[str, Any]] = {}
-    for (group_years, group_rule), (units, keys) in groups.items():
-        values[(group_years, group_rule)] = _figures(list(units.values()), sorted(keys), list(group_years),
-                                                     group_rule)
+    values: dict[tuple[tuple[int, ...], str], dict[str, Any]] = defaultdict(dict)
+    for (group_years, group_rule, _country), (units, keys) in groups.items():
+        for key, by_code in _figures(list(units.values()), sorted(keys), list(group_years), group_rule).items():
+            values[(group_years, group_rule)].setdefault(key, {}).update(by_code)
     out: list[Progress] = []
     for goal, unit in pairs:
         ind = indicator(goal.key)

@@ -304,3 +304,27 @@ def test_hq_sees_a_national_target_province_by_province(login, own_targets):
         assert login(user).get(url).status_code == 404
     assert login(hq_user()).get(reverse("targets:target_provinces", args=[own_targets["hebei"].pk])).status_code \
         == 404  # only national targets have a province view
+
+
+def test_the_province_page_does_not_query_per_province(login):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    target = Target.objects.national().get(indicator="training_sessions")
+    url = reverse("targets:target_provinces", args=[target.pk])
+    client = login(hq_user())
+
+    def count() -> int:
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    services.target_save(actor=province_user("120000"), indicator="training_sessions", first_year=2025,
+                         last_year=2027, value=Decimal(5), counting=Counting.CUMULATIVE)
+    few = count()
+    for code in ("130000", "140000", "150000"):
+        services.target_save(actor=province_user(code), indicator="training_sessions", first_year=2025,
+                             last_year=2027, value=Decimal(5), counting=Counting.CUMULATIVE)
+    assert count() == few
