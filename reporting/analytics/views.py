@@ -189,14 +189,15 @@ def trends(request: AuthenticatedHttpRequest) -> HttpResponse:
     timed = figures([i.key for i in all_inds], units=[unit], years=years)
     table = timed.value
     this_year, last_year = years[-1], years[-2] if len(years) > 1 else None
+    name = _("全国") if unit.code == COUNTRY else unit.name  # the country's name in the page's language
     table_rows = [_trend_row(i, table, unit.code, years) for i in all_inds]
     if request.GET.get("format") == "xlsx":
         headers = [_("指标"), _("单位"), *[_("%(year)s年") % {"year": y} for y in years], _("比上年")]
-        return _xlsx(f"trends-{unit.code}.xlsx", unit.name, headers, [
+        return _xlsx(f"trends-{unit.code}.xlsx", name, headers, [
             (str(r["indicator"].name), r["indicator"].unit, *[_number(v) for v in r["values"]], r["change"])
             for r in table_rows],
-            above=[(_("%(unit)s 各指标%(first)s—%(last)s年") % {"unit": unit.full_name, "first": years[0],
-                                                            "last": years[-1]},),
+            above=[(_("%(unit)s 各指标%(first)s—%(last)s年") % {
+                "unit": name if unit.code == COUNTRY else unit.full_name, "first": years[0], "last": years[-1]},),
                    (_("统计时间 %(time)s") % {"time": timezone.localtime(timed.as_of).strftime("%Y-%m-%d %H:%M")},)])
     chart = None
     change = ""
@@ -212,13 +213,13 @@ def trends(request: AuthenticatedHttpRequest) -> HttpResponse:
         if last_year is not None:
             change = ind.change(series[-1], series[-2], previous_year=last_year)
         chart = line_chart(years, series, fmt=ind.format, size="large",
-                           title=_("%(unit)s · %(name)s") % {"unit": unit.name, "name": ind.name})
+                           title=_("%(unit)s · %(name)s") % {"unit": name, "name": ind.name})
         if all(v is None for v in series):
-            messages.append(_("%(unit)s还没有“%(name)s”的数据。") % {"unit": unit.name, "name": ind.name})
+            messages.append(_("%(unit)s还没有“%(name)s”的数据。") % {"unit": name, "name": ind.name})
     query = request.GET.copy()
     query["format"] = "xlsx"
     return render(request, "reporting/analytics/trends.html", {
-        "unit": unit, "home": home, "units": _unit_choices(home), "years": years, "indicator": ind,
+        "unit": unit, "unit_name": name, "home": home, "units": _unit_choices(home), "years": years, "indicator": ind,
         "choices": all_inds, "chart": chart, "change": change, "current": current, "this_year": this_year,
         "table_rows": table_rows, "as_of": timed.as_of, "messages_": messages, "tabs": _nav("trends", user),
         "xlsx_url": f"?{query.urlencode()}",

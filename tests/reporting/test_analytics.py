@@ -232,7 +232,7 @@ def test_trend_of_a_unit_with_the_change_on_last_year(data, login):
     client = login(hq_user())
     page = client.get(reverse("analytics:trends"), {"indicator": "assisted_enterprises",
                                                     "unit": "120000"}).content.decode()
-    assert re.search(rf'data-testid="trend-current">{YEAR}：3家', page)
+    assert re.search(rf'data-testid="trend-current">{YEAR}年：3家', page)
     assert f"比{LAST}年增加50%" in page  # 2 → 3
     assert 'data-testid="trend-chart"' in page and "polyline" in page
     row = re.search(r'<tr data-key="assisted_enterprises">(.*?)</tr>', page, re.S).group(1)
@@ -245,7 +245,7 @@ def test_trend_of_a_unit_with_the_change_on_last_year(data, login):
 
 def test_trends_of_the_nation_for_hq_only(data, login):
     page = login(hq_user()).get(reverse("analytics:trends"), {"unit": "000000"}).content.decode()
-    assert f"{YEAR}：4家" in page  # 3 in Tianjin + 1 in Hebei
+    assert f"{YEAR}年：4家" in page  # 3 in Tianjin + 1 in Hebei
     assert login(province_user("120000")).get(reverse("analytics:trends"), {"unit": "000000"}).status_code == 404
 
 
@@ -304,7 +304,7 @@ def test_a_district_sees_only_itself(data, login):
     client = login(district_user("120114"))
     assert client.get(reverse("analytics:trends"), {"unit": "120113"}).status_code == 404
     page = client.get(reverse("analytics:trends")).content.decode()
-    assert f"{YEAR}：1家" in page
+    assert f"{YEAR}年：1家" in page
 
 
 # --------------------------------------------------------------------------- API
@@ -423,3 +423,11 @@ def test_the_dashboard_keeps_its_figures_when_the_map_cannot_be_drawn(data, logi
     page = response.content.decode()
     assert response.status_code == 200 and 'data-testid="dashboard-bars"' in page
     assert 'data-testid="dashboard-map"' not in page
+
+
+def test_trends_in_english(data, login):
+    client = login(hq_user())
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("analytics:trends"), {"unit": "000000", "indicator": "assisted_enterprises"},
+                      HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Trends · National" in page and f"{YEAR}: 4家" in page and f"up 100% on {LAST}" in page
