@@ -219,7 +219,8 @@ def trends(request: AuthenticatedHttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query["format"] = "xlsx"
     return render(request, "reporting/analytics/trends.html", {
-        "unit": unit, "unit_name": name, "home": home, "units": _unit_choices(home), "years": years, "indicator": ind,
+        "unit": unit, "unit_name": name, "home": home, "units": _unit_choices(home),
+        "children": sub_units(unit) if unit.code != home.code else [], "years": years, "indicator": ind,
         "choices": all_inds, "chart": chart, "change": change, "current": current, "this_year": this_year,
         "table_rows": table_rows, "as_of": timed.as_of, "messages_": messages, "tabs": _nav("trends", user),
         "xlsx_url": f"?{query.urlencode()}",

@@ -431,3 +431,12 @@ def test_trends_in_english(data, login):
     page = client.get(reverse("analytics:trends"), {"unit": "000000", "indicator": "assisted_enterprises"},
                       HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Trends · National" in page and f"{YEAR}: 4家" in page and f"up 100% on {LAST}" in page
+
+
+def test_hq_drills_down_from_a_province_to_its_districts(data, login):
+    client = login(hq_user())
+    page = client.get(reverse("analytics:trends"), {"unit": "120000"}).content.decode()
+    children = re.search(r'data-testid="trend-children">(.*?)</details>', page, re.S).group(1)
+    assert "unit=120113" in children and "unit=130102" not in children
+    district = client.get(reverse("analytics:trends"), {"unit": "120113", "indicator": "assisted_enterprises"})
+    assert f"{YEAR}年：2家" in district.content.decode()
