@@ -203,27 +203,28 @@ def compute_period(keys: Iterable[str], *, units: Sequence[Scope], years: Sequen
     distinct count over the whole period (an enterprise assisted in two years counts once), or the last year's
     value. "No data" in every year is None."""
     years = sorted(set(years))
-    if not years:
-        return {}
-    yearly = compute(keys, units=units, years=years)
-    distinct = [k for k in yearly.values if _INDICATORS[k].period_rule == OverYears.DISTINCT]
+    wanted = [k for k in dict.fromkeys(keys) if k in _INDICATORS]
+    if not years or not units:
+        return {k: {} for k in wanted}
+    # Distinct counts are computed over the period at once; the others from the yearly values.
+    distinct = [k for k in wanted if _INDICATORS[k].period_rule == OverYears.DISTINCT]
+    yearly = compute([k for k in wanted if k not in distinct], units=units, years=years)
     by_source: dict[SourceFunction, list[str]] = defaultdict(list)
     for key in distinct:
         by_source[_SOURCES[key]].append(key)
-    period_values: dict[str, Values] = {}
+    out: dict[str, dict[str, Any]] = {}
     for func, source_keys in by_source.items():
         result = func(units, years, period=True)
         for key in source_keys:
-            period_values[key] = dict(result.get(key, {}))
-    out: dict[str, dict[str, Any]] = {}
+            values = result.get(key, {})
+            out[key] = {u.code: values.get((u.code, years[-1])) if _INDICATORS[key].applies_to(u.level) else None
+                        for u in units}
     for key, values in yearly.values.items():
         rule = _INDICATORS[key].period_rule
         out[key] = {}
         for u in units:
             present: list[Any] = [values[(u.code, y)] for y in years if (u.code, y) in values]
-            if rule == OverYears.DISTINCT:
-                out[key][u.code] = period_values.get(key, {}).get((u.code, years[-1])) if present else None
-            elif rule == OverYears.SUM:
+            if rule == OverYears.SUM:
                 out[key][u.code] = sum(present[1:], present[0]) if present else None
             else:
                 out[key][u.code] = values.get((u.code, years[-1]))

@@ -39,7 +39,10 @@ def test_the_count_tiles_come_from_programme_and_enterprises_in_order(client, lo
     assert page.context["counts"] == {"provinces": 32, "districts": page.context["counts"]["districts"],
                                       "certification_bodies": 2, "enterprises": 2, "ledger_records": 0}
     assert "认证机构" in html and "帮扶台账记录" in html and 'data-testid="calendar"' in html
-    assert html.count('data-testid="figures-as-of"') == 1  # one time under the tiles of both apps
+    start = html.index('data-testid="counts"')
+    after_tiles = html.index("</section>", start)
+    row = html[start:html.find("<section", after_tiles)]  # the tiles and what follows them up to the next card
+    assert row.count('data-testid="figures-as-of"') == 1  # one time under the tiles of both apps
 
 
 def test_a_bureau_counts_the_cbs_active_in_its_area_and_a_cb_sees_no_unit_tiles(client, login):
@@ -78,13 +81,14 @@ def test_reference_loaders_run_in_order_from_each_app():
     import_app_modules("reference")
     names = [name for _order, name, _f in registered_reference_loaders()]
     assert names == ["programme.reference.divisions_loader", "enterprises.reference.size_thresholds_loader",
-                     "programme.reference.programme_years_loader"]
+                     "programme.reference.programme_years_loader", "reporting.reference.national_targets_loader"]
 
 
 def test_load_reference_data_reports_every_app(capsys):
     call_command("load_reference_data")
     out = capsys.readouterr().out.splitlines()
-    assert [line.split(":")[0] for line in out] == ["divisions", "size thresholds", "programme years"]
+    assert [line.split(":")[0] for line in out] == ["divisions", "size thresholds", "programme years",
+                                                     "national targets 2025-2027"]
 
 
 def test_the_pilot_comparison_without_a_source_says_so(monkeypatch):
