@@ -11,7 +11,7 @@ from typing import Any
 from stdnum.cn import uscc as stdnum_uscc
 
 from portal.roles import Role
-from portal.seeding import SeedContext, seeder, sqlite_insert
+from portal.seeding import SeedContext, insert_new, seeder, sqlite_insert
 from programme.models import CertificationBody, OrgUnit, OrgUnitLevel
 from programme.seed import ensure_user, programme_years, reach_of, year_reach
 
@@ -509,7 +509,7 @@ def seed_training(ctx: SeedContext) -> None:
             for row, n_persons in zip(year_rows, persons, strict=True):
                 row.person_count = max(row.enterprise_count, n_persons)
         rows += year_rows
-    TrainingRecord.objects.bulk_create(rows, batch_size=5000, ignore_conflicts=True)
+    insert_new(TrainingRecord, rows)  # the table is empty (checked above) and the natural keys are distinct
     ctx.write(f"    training records: {len(rows)}")
 
 

@@ -98,6 +98,32 @@ def sqlite_insert(model: type[models.Model], attnames: Sequence[str], rows: Iter
             cursor.executemany(sql, pending)
 
 
+def insert_new(model: type[models.Model], objs: Sequence[models.Model]) -> None:
+    """Write new instances fast into a table that holds none of them: ``COPY`` on PostgreSQL, ``executemany`` on
+    SQLite, ``bulk_create`` elsewhere (no ``save()``, no signals; ``auto_now`` fields get the current time)."""
+    if not objs:
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    now = timezone.now()
+    auto = {f.attname for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)}
+    rows = ([now if f.attname in auto and getattr(o, f.attname) is None else getattr(o, f.attname) for f in fields]
+            for o in objs)
+    if connection.vendor == "sqlite":
+        sqlite_insert(model, [f.attname for f in fields], rows, ignore_conflicts=False)
+    elif connection.vendor == "postgresql":
+        json_at = [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
+        columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
+        with connection.cursor() as cursor, cursor.cursor.copy(  # type: ignore[attr-defined]
+            f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN"
+        ) as copy:
+            for row in rows:
+                for i in json_at:
+                    row[i] = None if row[i] is None else json.dumps(row[i], ensure_ascii=False)
+                copy.write_row(row)
+    else:
+        model._default_manager.bulk_create(objs, batch_size=5000)
+
+
 Seeder = Callable[[SeedContext], None]
 _SEEDERS: list[tuple[int, str, Seeder]] = []
 

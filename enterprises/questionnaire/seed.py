@@ -223,7 +223,7 @@ def generate_responses(*, rng: random.Random, version: QuestionnaireVersion, ent
         rows.append(Response(
             version=version, programme_year_id=year, enterprise_id=enterprise_id, answers=answers,
             status=ResponseStatus.SUBMITTED if submitted else ResponseStatus.DRAFT,
-            submitted_at=base + dt.timedelta(minutes=rng.randint(0, minutes)) if submitted else None,
+            submitted_at=base + dt.timedelta(minutes=int(rng.random() * minutes)) if submitted else None,
             **columns,
         ))
     return rows
