@@ -7,16 +7,19 @@ training's by the district it was held in) and in its programme year.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from reporting.indicators import (
     Aggregation,
+    BodyValues,
     Indicator,
     Scope,
     Source,
     Values,
+    body_breakdown,
     by_subtree,
     indicator_source,
     pick,
@@ -58,31 +61,65 @@ TRAINED_PERSONS = Indicator(
     Aggregation.SUM, short_name=_("培训人次"))
 
 
-@indicator_source(ASSISTED, LEDGER_CBS, LEDGER_RECORDS, FEE_REDUCED, FEE_REDUCTION, PROBLEMS_FOUND,
-                  PROBLEMS_SOLVED, SOLVED_RATE)
-def ledger_indicators(units: Sequence[Scope], years: Sequence[int],
-                      period: bool = False) -> Mapping[str, Values]:
-    rows = by_subtree(
-        LedgerRecord.objects.all(), path="enterprise__district__path", year="programme_year_id",
-        units=units, years=years, period=period,
-        enterprises=Count("enterprise", distinct=True),
-        cbs=Count("certification_body", distinct=True),
-        records=Count("pk"),
-        fee_enterprises=Count("enterprise", distinct=True, filter=Q(fee_reduction__gt=0)),
-        fee=Sum("fee_reduction"),
-        found=Sum("problems_found"),
-        solved=Sum("problems_solved"),
-    )
+def _ledger_aggregates() -> dict[str, Any]:
+    """The ledger's figures as aggregates: one definition for a unit's subtree and for a CB within it."""
+    return {
+        "enterprises": Count("enterprise", distinct=True),
+        "cbs": Count("certification_body", distinct=True),
+        "records": Count("pk"),
+        "fee_enterprises": Count("enterprise", distinct=True, filter=Q(fee_reduction__gt=0)),
+        "fee": Sum("fee_reduction"),
+        "found": Sum("problems_found"),
+        "solved": Sum("problems_solved"),
+    }
+
+
+def _ledger_values(rows: Mapping[Any, Mapping[str, Any]]) -> dict[str, dict[Any, Any]]:
     return pick(rows, assisted_enterprises="enterprises", ledger_cbs="cbs", ledger_records="records",
                 fee_reduced_enterprises="fee_enterprises", fee_reduction="fee", problems_found="found",
                 problems_solved="solved", problems_solved_rate=lambda r: ratio(r["solved"], r["found"]))
 
 
+def _training_aggregates() -> dict[str, Any]:
+    return {"sessions": Count("pk"), "enterprises": Sum("enterprise_count"), "persons": Sum("person_count")}
+
+
+def _training_values(rows: Mapping[Any, Mapping[str, Any]]) -> dict[str, dict[Any, Any]]:
+    return pick(rows, training_sessions="sessions", trained_enterprises="enterprises", trained_persons="persons")
+
+
+@indicator_source(ASSISTED, LEDGER_CBS, LEDGER_RECORDS, FEE_REDUCED, FEE_REDUCTION, PROBLEMS_FOUND,
+                  PROBLEMS_SOLVED, SOLVED_RATE)
+def ledger_indicators(units: Sequence[Scope], years: Sequence[int],
+                      period: bool = False) -> Mapping[str, Values]:
+    rows = by_subtree(LedgerRecord.objects.all(), path="enterprise__district__path", year="programme_year_id",
+                      units=units, years=years, period=period, **_ledger_aggregates())
+    return _ledger_values(rows)
+
+
 @indicator_source(TRAINING_SESSIONS, TRAINED_ENTERPRISES, TRAINED_PERSONS)
 def training_indicators(units: Sequence[Scope], years: Sequence[int],
                         period: bool = False) -> Mapping[str, Values]:
-    rows = by_subtree(
-        TrainingRecord.objects.all(), path="district__path", year="programme_year_id", units=units, years=years,
-        sessions=Count("pk"), enterprises=Sum("enterprise_count"), persons=Sum("person_count"),
-    )
-    return pick(rows, training_sessions="sessions", trained_enterprises="enterprises", trained_persons="persons")
+    rows = by_subtree(TrainingRecord.objects.all(), path="district__path", year="programme_year_id", units=units,
+                      years=years, period=period, **_training_aggregates())
+    return _training_values(rows)
+
+
+def _by_body(qs: Any, path: str, unit: Scope, years: Sequence[int], aggregates: dict[str, Any]
+             ) -> dict[tuple[int, int], dict[str, Any]]:
+    grouped = qs.filter(**{f"{path}__startswith": unit.path, "programme_year_id__in": list(years)}).values(
+        "certification_body_id", "programme_year_id").annotate(**aggregates).order_by()
+    return {(r.pop("certification_body_id"), r.pop("programme_year_id")): r for r in grouped}
+
+
+@body_breakdown("assisted_enterprises", "ledger_records", "fee_reduced_enterprises", "fee_reduction",
+                "problems_found", "problems_solved", "problems_solved_rate")
+def ledger_by_body(unit: Scope, years: Sequence[int]) -> Mapping[str, BodyValues]:
+    return _ledger_values(_by_body(LedgerRecord.objects.all(), "enterprise__district__path", unit, years,
+                                   _ledger_aggregates()))
+
+
+@body_breakdown("training_sessions", "trained_enterprises", "trained_persons")
+def training_by_body(unit: Scope, years: Sequence[int]) -> Mapping[str, BodyValues]:
+    return _training_values(_by_body(TrainingRecord.objects.all(), "district__path", unit, years,
+                                     _training_aggregates()))

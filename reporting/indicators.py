@@ -151,6 +151,46 @@ def indicator_source(*indicators: Indicator) -> Callable[[SourceFunction], Sourc
     return register
 
 
+BodyValues = dict[tuple[int, int], Number | None]  # (certification body id, year) -> value
+
+
+class BreakdownFunction(Protocol):
+    """``func(unit, years)``: the values of the unit's subtree per certification body and year."""
+
+    def __call__(self, unit: Scope, years: Sequence[int]) -> Mapping[str, BodyValues]:
+        ...
+
+
+_BREAKDOWNS: dict[str, BreakdownFunction] = {}
+
+
+def body_breakdown(*keys: str) -> Callable[[BreakdownFunction], BreakdownFunction]:
+    """Register ``func(unit, years) -> {key: {(body id, year): value}}``: the indicators ``keys`` per certification
+    body inside one unit, computed by the same aggregates as the indicator itself (a district's page per CB)."""
+
+    def register(func: BreakdownFunction) -> BreakdownFunction:
+        for key in keys:
+            _BREAKDOWNS[key] = func
+        return func
+
+    return register
+
+
+def compute_by_body(keys: Iterable[str], *, unit: Scope, years: Sequence[int]) -> dict[str, BodyValues]:
+    """The indicators per certification body within ``unit``'s subtree (only those with a breakdown); each
+    breakdown function once. The caller checks the user may see the unit."""
+    wanted = [k for k in dict.fromkeys(keys) if k in _BREAKDOWNS]
+    by_func: dict[BreakdownFunction, list[str]] = defaultdict(list)
+    for key in wanted:
+        by_func[_BREAKDOWNS[key]].append(key)
+    out: dict[str, BodyValues] = {}
+    for func, func_keys in by_func.items():
+        result = func(unit, sorted(set(years)))
+        for key in func_keys:
+            out[key] = {at: v for at, v in result.get(key, {}).items() if v is not None}
+    return out
+
+
 def catalogue() -> list[Indicator]:
     """Every indicator, in the order the apps registered them (grouped by source)."""
     return list(_INDICATORS.values())

@@ -6,11 +6,25 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from django.db.models import Count, Exists, OuterRef
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from reporting.indicators import Aggregation, Better, Indicator, Scope, Source, Values, indicator_source
+from reporting.indicators import (
+    Aggregation,
+    Better,
+    BodyValues,
+    Indicator,
+    Scope,
+    Source,
+    Values,
+    body_breakdown,
+    indicator_source,
+    ratio,
+)
 
+from ..models import LedgerRecord
+from .models import Response, ResponseStatus
 from .selectors import Aggregates, aggregates_by_unit
 
 Q = Source.QUESTIONNAIRE
@@ -100,4 +114,24 @@ def questionnaire_indicators(units: Sequence[Scope], years: Sequence[int],
         for code, agg in aggregates.items():
             for key, read in READERS.items():
                 out[key][(code, year)] = read(agg)
+    return out
+
+
+@body_breakdown("q_submitted", "q_response_rate")
+def questionnaire_by_body(unit: Scope, years: Sequence[int]) -> Mapping[str, BodyValues]:
+    """Per certification body within the unit: of the enterprises it assisted in the year, how many submitted the
+    year's questionnaire (the response rate's population, restricted to the body's enterprises)."""
+    submitted = Exists(Response.objects.filter(enterprise=OuterRef("enterprise"),
+                                               programme_year_id=OuterRef("programme_year_id"),
+                                               status=ResponseStatus.SUBMITTED))
+    rows = LedgerRecord.objects.filter(enterprise__district__path__startswith=unit.path,
+                                       programme_year_id__in=list(years)).values(
+        "certification_body_id", "programme_year_id").annotate(
+        assisted=Count("enterprise", distinct=True),
+        submitted=Count("enterprise", distinct=True, filter=submitted)).order_by()
+    out: dict[str, BodyValues] = {"q_submitted": {}, "q_response_rate": {}}
+    for row in rows:
+        at = (row["certification_body_id"], row["programme_year_id"])
+        out["q_submitted"][at] = row["submitted"]
+        out["q_response_rate"][at] = ratio(row["submitted"], row["assisted"])
     return out

@@ -17,7 +17,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
-from django.db.models import Count, Sum
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils.safestring import SafeString
@@ -25,12 +24,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from assessments.models import SelfAssessment
-from enterprises.models import LedgerRecord, TrainingRecord
-from enterprises.questionnaire.models import QuestionnaireVersion, ResponseStatus
+from enterprises.questionnaire.models import QuestionnaireVersion
 from portal.figures import cached_figures
-from programme.models import OrgUnit, OrgUnitLevel
+from programme.models import CertificationBody, OrgUnit, OrgUnitLevel
 from reporting.charts import BarRow, bar_chart
-from reporting.indicators import Indicator, Table, figures, indicator, is_large
+from reporting.indicators import Indicator, Table, compute_by_body, figures, indicator, is_large
 from reporting.numbers import format_value
 
 from . import links
@@ -253,8 +251,9 @@ def _district_panel(unit: OrgUnit, year: int) -> Panel:
     sa_pk = SelfAssessment.objects.filter(programme_year_id=year, unit=unit).values_list("pk", flat=True).first()
     panel.own.append({"label": _("自评材料"), "value": status_labels()[status], "change": "",
                       "url": links.self_assessment(unit, year, sa_pk)})
-    panel.by_cb = _by_cb(unit, year)
-    panel.cb_rows = _cb_completeness(unit, year, has_questionnaire=has_questionnaire)
+    bodies = _bodies(unit, year)
+    panel.by_cb = _by_cb(unit, year, bodies)
+    panel.cb_rows = _cb_completeness(unit, year, has_questionnaire=has_questionnaire, bodies=bodies)
     panel.cb_total = {
         "enterprises": _ind("assisted_enterprises").format(table.get("assisted_enterprises", unit.code, year)),
         "submitted": _ind("q_submitted").format(table.get("q_submitted", unit.code, year)),
@@ -265,33 +264,45 @@ def _district_panel(unit: OrgUnit, year: int) -> Panel:
     return panel
 
 
-def _cb_completeness(unit: OrgUnit, year: int, *, has_questionnaire: bool) -> list[dict[str, Any]]:
+def _bodies(unit: OrgUnit, year: int) -> tuple[dict[str, dict[Any, Any]], dict[int, tuple[str, str]]]:
+    """The catalogue's figures per certification body within the district (``compute_by_body``: the same
+    aggregates as the district's own figures), and each body's approval number and name."""
+    values = compute_by_body(BODY_KEYS, unit=unit, years=[year])
+    ids = {body for per_body in values.values() for body, _y in per_body}
+    names = {pk: (approval, name) for pk, approval, name in CertificationBody.objects.filter(pk__in=ids).values_list(
+        "pk", "approval_number", "name")}
+    return values, names
+
+
+BODY_KEYS = ["assisted_enterprises", "ledger_records", "fee_reduction", "training_sessions", "trained_persons",
+             "q_submitted", "q_response_rate"]
+
+
+def _cb_completeness(unit: OrgUnit, year: int, *, has_questionnaire: bool,
+                     bodies: tuple[dict[str, dict[Any, Any]], dict[int, tuple[str, str]]]) -> list[dict[str, Any]]:
     """Per certification body working in the district this year: the enterprises it assisted, how many of them
     have submitted the questionnaire, its ledger records and training sessions (the district's own figures, from
     the catalogue, are the total row)."""
-    in_district = {"programme_year_id": year, "enterprise__district__path__startswith": unit.path}
-    cb = ("certification_body__approval_number", "certification_body__name")
-    ledger = {(r[cb[0]], r[cb[1]]): r for r in LedgerRecord.objects.filter(**in_district).values(*cb).annotate(
-        enterprises=Count("enterprise", distinct=True), records=Count("pk")).order_by()}
-    answered = {(r[cb[0]], r[cb[1]]): r["n"] for r in LedgerRecord.objects.filter(
-        **in_district, enterprise__questionnaire_responses__programme_year_id=year,
-        enterprise__questionnaire_responses__status=ResponseStatus.SUBMITTED,
-    ).values(*cb).annotate(n=Count("enterprise", distinct=True)).order_by()}
-    sessions = {(r[cb[0]], r[cb[1]]): r["n"] for r in TrainingRecord.objects.filter(
-        programme_year_id=year, district__path__startswith=unit.path).values(*cb).annotate(n=Count("pk")).order_by()}
+    values, names = bodies
+
+    def get(key: str, body: int) -> Any:
+        return values.get(key, {}).get((body, year))
+
+    present = {b for b, _y in values.get("ledger_records", {})} | {b for b, _y in values.get("training_sessions", {})}
     assisted, records, trained = _ind("assisted_enterprises"), _ind("ledger_records"), _ind("training_sessions")
     rate, submitted = _ind("q_response_rate"), _ind("q_submitted")
     rows = []
-    for key in sorted(set(ledger) | set(sessions), key=lambda k: -(ledger.get(k, {}).get("enterprises") or 0)):
-        approval, name = key
-        n = ledger.get(key, {}).get("enterprises")
-        done = answered.get(key, 0) if n else None
+    for body in sorted(present, key=lambda b: -(get("assisted_enterprises", b) or 0)):
+        approval, name = names.get(body, ("", ""))
+        n = get("assisted_enterprises", body)
         rows.append({
             "name": name, "approval": approval,
-            "enterprises": assisted.format(n), "submitted": submitted.format(done),
-            "rate": rate.format(done * 100 / n if n and done is not None else None),
-            "records": records.format(ledger.get(key, {}).get("records")), "has_records": key in ledger,
-            "sessions": trained.format(sessions.get(key)), "has_sessions": key in sessions,
+            "enterprises": assisted.format(n), "submitted": submitted.format(get("q_submitted", body)),
+            "rate": rate.format(get("q_response_rate", body)),
+            "records": records.format(get("ledger_records", body)),
+            "has_records": get("ledger_records", body) is not None,
+            "sessions": trained.format(get("training_sessions", body)),
+            "has_sessions": get("training_sessions", body) is not None,
             "ledger_url": f"{links.ledger_list(unit, year)}&cb={approval}",
             "questionnaire_url": links.questionnaire(unit, year, has_version=has_questionnaire),
             "training_url": links.training_list(unit, year),
@@ -299,35 +310,26 @@ def _cb_completeness(unit: OrgUnit, year: int, *, has_questionnaire: bool) -> li
     return rows
 
 
-def _by_cb(unit: OrgUnit, year: int) -> list[Chart]:
-    """The district's ledger and training records of ``year`` by certification body, counted as the catalogue
-    counts them (distinct enterprises, the sum of fee reductions, the sum of person-times)."""
-    ledger = (LedgerRecord.objects.filter(programme_year_id=year, enterprise__district__path__startswith=unit.path)
-              .values("certification_body__approval_number", "certification_body__name")
-              .annotate(enterprises=Count("enterprise", distinct=True), fee=Sum("fee_reduction"))
-              .order_by())
-    training = (TrainingRecord.objects.filter(programme_year_id=year, district__path__startswith=unit.path)
-                .values("certification_body__approval_number", "certification_body__name")
-                .annotate(persons=Sum("person_count")).order_by())
+def _by_cb(unit: OrgUnit, year: int,
+           bodies: tuple[dict[str, dict[Any, Any]], dict[int, tuple[str, str]]]) -> list[Chart]:
+    """The district's figures of ``year`` per certification body, from the catalogue's breakdown."""
+    values, names = bodies
     base = reverse("enterprises:ledger_list")
     train_base = reverse("enterprises:training_list")
-    assisted, fee, persons = _ind("assisted_enterprises"), _ind("fee_reduction"), _ind("trained_persons")
-    ledger_rows = list(ledger)
     charts = []
-    if ledger_rows:
-        charts.append(Chart("cb_assisted", _("各认证机构帮扶企业"), bar_chart([
-            BarRow(r["certification_body__name"], r["enterprises"], assisted.format(r["enterprises"]),
-                   f"{base}?year={year}&district={unit.code}&cb={r['certification_body__approval_number']}")
-            for r in ledger_rows])))
-        charts.append(Chart("cb_fee", _("各认证机构减免认证费用"), bar_chart([
-            BarRow(r["certification_body__name"], r["fee"], fee.format(r["fee"]),
-                   f"{base}?year={year}&district={unit.code}&cb={r['certification_body__approval_number']}")
-            for r in ledger_rows])))
-    training_rows = list(training)
-    if training_rows:
-        charts.append(Chart("cb_trained", _("各认证机构培训人次"), bar_chart([
-            BarRow(r["certification_body__name"], r["persons"], persons.format(r["persons"]),
-                   f"{train_base}?year={year}&district={unit.code}") for r in training_rows])))
+    for key, chart_key, title, url in (
+            ("assisted_enterprises", "cb_assisted", _("各认证机构帮扶企业"), base),
+            ("fee_reduction", "cb_fee", _("各认证机构减免认证费用"), base),
+            ("trained_persons", "cb_trained", _("各认证机构培训人次"), train_base)):
+        per_body = {b: v for (b, y), v in values.get(key, {}).items() if y == year}
+        if not per_body:
+            continue
+        ind = _ind(key)
+        charts.append(Chart(chart_key, title, bar_chart([
+            BarRow(names.get(b, ("", ""))[1], v, ind.format(v),
+                   f"{url}?year={year}&district={unit.code}" + (
+                       f"&cb={names.get(b, ('', ''))[0]}" if url == base else ""))
+            for b, v in per_body.items()])))
     return charts
 
 

@@ -124,3 +124,21 @@ def test_a_plan_period_counts_an_enterprise_assisted_in_two_years_once(data):
     assert p["pilot_regions"]["000000"] == 1
     assert p["problems_solved_rate"]["000000"] == pytest.approx(600 / 7)  # a rate: the last year's
     assert p["evaluation_rank"]["000000"] is None
+
+
+def test_per_certification_body_within_a_unit_by_the_same_aggregates(data):
+    from programme.models import CertificationBody
+    from reporting.indicators import compute_by_body
+
+    tianjin = unit("120000")
+    by_body = compute_by_body(["assisted_enterprises", "fee_reduction", "trained_persons", "q_submitted",
+                               "sa_incentive_policies"], unit=tianjin, years=[2023])
+    assert "sa_incentive_policies" not in by_body  # no breakdown per body: not offered
+    ids = {cb.name: cb.pk for cb in CertificationBody.objects.all()}
+    assisted = {b: v for (b, _y), v in by_body["assisted_enterprises"].items()}
+    assert sorted(assisted.values()) == [1, 2]  # cb2 assisted e1 and e2 in Tianjin, cb1 only e1
+    whole = compute(["assisted_enterprises", "fee_reduction"], units=[tianjin], years=[2023])
+    assert sum(v for v in by_body["fee_reduction"].values()) == whole.get("fee_reduction", "120000", 2023)
+    assert sum(assisted.values()) > whole.get("assisted_enterprises", "120000", 2023)  # e1 is counted by both CBs
+    assert all(v == 0 for v in by_body["q_submitted"].values())  # nobody answered
+    assert len(ids) == 2 and set(assisted) <= set(ids.values())
