@@ -405,6 +405,10 @@ def seed_questionnaires(ctx: SeedContext) -> None:
     provincial unit; a unit's answers follow its standing that year (``ctx.data["standing"]``), so the evaluation's
     questionnaire part differs between units, and the national figures the seeds state are met."""
     years = [int(y) for y in (ctx.data.get("years") or programme_years())]
+    if connection.vendor == "postgresql":
+        # Who was assisted each year is read from the freshly bulk-loaded ledger: give the planner statistics.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     ensure_versions(years)
     current = timezone.localdate().year
     for year in years:
