@@ -136,7 +136,7 @@ def test_district_dashboard_shows_its_figures_and_its_cbs(data, login):
     cbs = re.search(r'data-key="cb_assisted">(.*?)</figure>', page, re.S).group(1)
     assert "认证甲：1家" in cbs and "认证乙：1家" in cbs
     assert f"cb={data['cb1'].approval_number}" in cbs
-    assert "777" not in page  # Hebei's fee reduction
+    assert "777元" not in page  # Hebei's fee reduction (a bare "777" could be a timestamp's microseconds)
     table = re.search(r'data-testid="cb-completeness">(.*?)</table>', page, re.S).group(1)
     cb1_row = re.search(rf'<tr data-cb="{data["cb1"].approval_number}">(.*?)</tr>', table, re.S).group(1)
     assert re.findall(r'<td class="num"><a[^>]*>([^<]*)</a></td>', cb1_row) == ["1家", "0份", "0.0%", "1条", "1场"]
