@@ -1,7 +1,7 @@
 """The app's models, defined in their rooms (registry, ledger, training) and importable from here, where
 Django and the migrations look for them."""
 
-from .intake.models import IdempotentRequest
+from .intake.models import HeaderMapping, IdempotentRequest
 from .ledger.models import (
     AssistanceDimension,
     AssistanceMode,
@@ -38,6 +38,7 @@ __all__ = [
     "EnterpriseDiscrepancy",
     "EnterpriseDiscrepancyQuerySet",
     "EnterpriseQuerySet",
+    "HeaderMapping",
     "IdempotentRequest",
     "Industry",
     "LedgerRecord",
