@@ -10,7 +10,7 @@ class AssessmentsConfig(AppConfig):
         from portal.context_processors import NAV_ITEMS
         from portal.roles import Role
 
-        from . import dashboard, handlers, indicators  # noqa: F401 - registers dashboard panels, job handlers, indicators
+        from . import dashboard, handlers, indicators  # noqa: F401 - they register what they define
 
         entries = [
             (_("工作成效评估"), "assessments:index", frozenset({Role.HQ, Role.PROVINCE, Role.DISTRICT})),

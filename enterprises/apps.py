@@ -10,7 +10,7 @@ class EnterprisesConfig(AppConfig):
         from portal.context_processors import NAV_ITEMS
         from portal.roles import Role
 
-        from . import dashboard, indicators, tasks  # noqa: F401 - registers job handlers, dashboard panels, indicators
+        from . import dashboard, indicators, tasks  # noqa: F401 - they register what they define
 
         entries = [
             (_("帮扶台账"), "enterprises:ledger_list", frozenset({Role.HQ, Role.PROVINCE, Role.DISTRICT, Role.CB})),

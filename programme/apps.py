@@ -12,7 +12,7 @@ class ProgrammeConfig(AppConfig):
         from portal.context_processors import NAV_ITEMS
         from portal.roles import Role
 
-        from . import dashboard, indicators, tasks  # noqa: F401  (registers dashboard panels, indicators, pilot report jobs)
+        from . import dashboard, indicators, tasks  # noqa: F401 - they register what they define
 
         # The pilot comparison's figures come from whichever app provides them (the questionnaire's
         # enterprises.questionnaire.pilot_comparison registers itself with programme.pilot_comparison).
