@@ -157,6 +157,15 @@ class CertificationBody(models.Model):
         return f"{self.name}（{self.approval_number}）"
 
 
+FIRST_PROGRAMME_YEAR = 2020  # the action began in 2020: programme years, pilots and trends start there
+
+
+def programme_years_to_date() -> list[int]:
+    """The programme years from the first to the current calendar year that the reference data holds."""
+    return list(ProgrammeYear.objects.filter(year__gte=FIRST_PROGRAMME_YEAR, year__lte=timezone.localdate().year)
+                .order_by("year").values_list("year", flat=True))
+
+
 class ProgrammeYear(models.Model):
     year = models.PositiveSmallIntegerField(_("年度"), primary_key=True)
     title = models.CharField(_("名称"), max_length=128, blank=True)
@@ -165,7 +174,8 @@ class ProgrammeYear(models.Model):
         verbose_name = _("行动年度")
         verbose_name_plural = _("行动年度")
         ordering = ["-year"]
-        constraints = [models.CheckConstraint(condition=Q(year__gte=2020), name="programme_year_from_2020")]
+        constraints = [models.CheckConstraint(condition=Q(year__gte=FIRST_PROGRAMME_YEAR),
+                                             name="programme_year_from_2020")]
 
     def __str__(self) -> str:
         return self.title or f"{self.year}年提升行动"

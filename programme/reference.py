@@ -33,6 +33,7 @@ from portal.seeding import reference_loader
 
 from .models import (
     COUNTRY_CODE,
+    FIRST_PROGRAMME_YEAR,
     XPCC_CODE,
     Deadline,
     DeadlineKind,
@@ -166,7 +167,7 @@ def default_timeline(year: int) -> tuple[list[tuple[str, dt.date, dt.date]], lis
 @transaction.atomic
 def load_programme_years(*, last_year: int) -> int:
     """Programme years from 2020 to ``last_year``; existing phases and deadlines are never overwritten."""
-    for year in range(2020, last_year + 1):
+    for year in range(FIRST_PROGRAMME_YEAR, last_year + 1):
         title = f"{year}年小微企业质量管理体系认证提升行动"
         py, _ = ProgrammeYear.objects.get_or_create(year=year, defaults={"title": title})
         phases, deadlines = default_timeline(year)
@@ -174,7 +175,7 @@ def load_programme_years(*, last_year: int) -> int:
             Phase.objects.get_or_create(programme_year=py, kind=kind, defaults={"starts_on": starts, "ends_on": ends})
         for kind, due in deadlines:
             Deadline.objects.get_or_create(programme_year=py, kind=kind, defaults={"due_at": due})
-    return last_year - 2019
+    return last_year - FIRST_PROGRAMME_YEAR + 1
 
 
 @reference_loader(order=10)

@@ -21,6 +21,7 @@ from portal.services import user_create
 from . import annex2, annex3
 from .models import (
     COUNTRY_CODE,
+    FIRST_PROGRAMME_YEAR,
     CertificationBody,
     CertificationBodyStatus,
     Deadline,
@@ -34,13 +35,14 @@ from .models import (
     PilotRegion,
     PilotStatistics,
     ProgrammeYear,
+    programme_years_to_date,
 )
 
 CB_WORDS = ["质量", "标准", "合信", "华信", "中正", "恒标", "卓越", "诚信", "信达", "联合", "环球", "正航", "新世纪",
             "方正", "中鉴", "国信", "汇智", "致远", "泰瑞", "博远"]
 
 
-FIRST_YEAR = 2020
+FIRST_YEAR = FIRST_PROGRAMME_YEAR
 
 # The current year's calendar in days from the day the demo is seeded: the assistance is over, the year-end
 # evaluation is under way and every role still has something open — CBs their ledger and training uploads,
@@ -63,9 +65,7 @@ CURRENT_DEADLINES = {
 
 def programme_years() -> list[int]:
     """The programme years of the demo: 2020 up to the current calendar year."""
-    this_year = timezone.localdate().year
-    return list(ProgrammeYear.objects.filter(year__gte=FIRST_YEAR, year__lte=this_year).order_by("year")
-                .values_list("year", flat=True))
+    return programme_years_to_date()
 
 
 def _end_of_day(day: dt.date) -> dt.datetime:

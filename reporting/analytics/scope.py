@@ -12,7 +12,7 @@ from django.utils import timezone
 from portal.roles import Role
 from portal.scoping import get_visible_or_404
 from portal.services import role_of
-from programme.models import OrgUnit, OrgUnitLevel, ProgrammeYear
+from programme.models import OrgUnit, OrgUnitLevel, programme_years_to_date
 from reporting.indicators import Indicator, catalogue, indicator
 
 if TYPE_CHECKING:
@@ -22,7 +22,6 @@ STAFF = frozenset({Role.HQ, Role.PROVINCE, Role.DISTRICT})
 COUNTRY = "000000"
 # GB/T 2260 lists them as provincial units, but they take no part in the programme (the map draws them grey).
 OUTSIDE_PROGRAMME = frozenset({"710000", "810000", "820000"})
-FIRST_YEAR = 2020
 
 
 def is_staff(user: User) -> bool:
@@ -67,10 +66,7 @@ def unit_for(user: User, code: str | None) -> OrgUnit:
 
 def programme_years() -> list[int]:
     """The programme years from 2020 to the current one (those in the reference data)."""
-    this_year = timezone.localdate().year
-    years = list(ProgrammeYear.objects.filter(year__gte=FIRST_YEAR, year__lte=this_year)
-                 .order_by("year").values_list("year", flat=True))
-    return years or [this_year]
+    return programme_years_to_date() or [timezone.localdate().year]
 
 
 def current_year() -> int:
