@@ -12,7 +12,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 # WeasyPrint's Pango stack, the CJK font for PDFs, gettext for the translation catalogues.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-wqy-microhei gettext \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-wqy-microhei fonts-cwtex-fs fonts-arphic-gkai00mp fonts-arphic-ukai fonts-arphic-gbsn00lp gettext \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -16,7 +16,7 @@ PYTHON="${PYTHON:-python3}"
 VENV="${VENV:-.venv}"
 STAMP="$VENV/.portal-install-stamp"
 
-packages=(fonts-wqy-microhei poppler-utils gettext libpango-1.0-0 libpangoft2-1.0-0)
+packages=(fonts-wqy-microhei fonts-cwtex-fs fonts-arphic-gkai00mp fonts-arphic-ukai fonts-arphic-gbsn00lp poppler-utils gettext libpango-1.0-0 libpangoft2-1.0-0)
 if [[ "${1:-}" == "--test" ]]; then
     packages+=(chromium)
 fi
