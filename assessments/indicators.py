@@ -23,6 +23,7 @@ from reporting.indicators import (
     Scope,
     Source,
     Values,
+    by_subtree,
     indicator_source,
     ratio,
 )
@@ -32,6 +33,7 @@ from .models import (
     MONEY_FIGURES,
     SUBMITTED_STATUSES,
     EvaluationStatus,
+    ExcellentCase,
     SelfAssessment,
     UnitResult,
 )
@@ -121,3 +123,30 @@ def evaluation_indicators(units: Sequence[Scope], years: Sequence[int],
         out["evaluation_rank"][(code, year)] = rank
         out["evaluation_questionnaire"][(code, year)] = questionnaire
     return out
+
+
+CASES_RECOMMENDED = Indicator(
+    "cases_recommended", _("推荐的企业优良案例"), "个", Source.EVALUATION,
+    _("当年推荐的优良案例数：全国为各省级单位推荐至总局的案例，省级单位和区县为本辖区区县推荐的案例"),
+    Aggregation.SUM, short_name=_("优良案例"))
+
+
+@indicator_source(CASES_RECOMMENDED)
+def excellent_case_indicators(units: Sequence[Scope], years: Sequence[int],
+                              period: bool = False) -> Mapping[str, Values]:
+    """Seed 000's "遴选了…26个企业优良案例": HQ counts the cases the provinces recommended to it, a province (or a
+    district) the cases its districts recommended."""
+    out: Values = {}
+    cases = ExcellentCase.objects.all()
+    country = [u for u in units if u.level == Level.COUNTRY]
+    below = [u for u in units if u.level != Level.COUNTRY]
+    for group, qs in ((country, cases.filter(recommended_at__isnull=False)), (below, cases)):
+        if group:
+            rows = by_subtree(qs, path="district__path", year="programme_year_id", units=group, years=years,
+                              n=Count("pk"))
+            out.update({at: row["n"] for at, row in rows.items()})
+    # A count of what was recommended: a unit without a case has recommended 0 (not "no data").
+    for u in units:
+        for y in years:
+            out.setdefault((u.code, y), 0)
+    return {"cases_recommended": out}

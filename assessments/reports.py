@@ -6,6 +6,7 @@ decides who may build what) and return bytes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -17,7 +18,7 @@ from openpyxl.utils import get_column_letter
 
 from programme.models import OrgUnit, OrgUnitLevel
 from reporting import indicators
-from reporting.numbers import NO_DATA, format_value
+from reporting.numbers import NO_DATA
 from reporting.pdf import render_pdf
 from reporting.xlsx import new_workbook, workbook_bytes, write_table, xlsx_cell, xlsx_row
 
@@ -297,21 +298,66 @@ def summary_data(*, year: int, scope: OrgUnit) -> Summary:
     return s
 
 
+@dataclass(frozen=True)
+class Part:
+    """A piece of the year's first paragraph: words, or the scope's figure ``key`` of the year. A figure written
+    after a word that says which way it went ("质量成本控制率下降6.0%") is written without its sign (``magnitude``).
+    ``compare`` marks where the annual report says how that figure changed on the year before (``subject`` names
+    the figure when it is not the last words before the mark); the summary states no change."""
+
+    text: str = ""
+    key: str = ""
+    magnitude: bool = False
+    compare: str = ""
+    subject: str = ""
+
+
+def _way(value: Any, up: str, down: str) -> str:
+    return down if value is not None and value < 0 else up
+
+
+def summary_parts(*, year: int, scope: OrgUnit, value: Callable[[str], Any]) -> list[Part]:
+    """Seed 000's first paragraph ("2023年，全国各地累计出台激励政策1108项…") as words and figures; ``value(key)`` is
+    the scope's figure of the year. The summary writes it as text, the annual report as runs carrying the figures."""
+    where = "全国各地" if scope.level == OrgUnitLevel.COUNTRY else scope.name
+    parts = [
+        Part(f"{year}年，{where}累计出台激励政策"), Part(key="sa_incentive_policies"),
+        Part(compare="sa_incentive_policies"),
+        Part("，为小微企业提供金融信贷支持"), Part(key="sa_credit_support"), Part(compare="sa_credit_support"),
+        Part("，落实"), Part(key="sa_fiscal_subsidies"), Part("财政补贴。"),
+        Part(key="ledger_cbs"), Part("认证机构为"), Part(key="assisted_enterprises"), Part("小微企业实施精准帮扶"),
+        Part(compare="assisted_enterprises", subject="帮扶企业数"),
+        Part("，为"), Part(key="fee_reduced_enterprises"), Part("企业减免认证费用"), Part(key="fee_reduction"),
+        Part("，为"), Part(key="trained_enterprises"), Part("企业免费培训"), Part(key="trained_persons"),
+        Part(compare="trained_persons"), Part("。"),
+    ]
+    if value("q_revenue") is not None:
+        revenue, sales, profit, cost = (value(k) for k in ("q_revenue", "q_sales", "q_profit_margin",
+                                                           "q_quality_cost"))
+        parts += [
+            Part(f"据统计，{year}年参与提升行动的小微企业年度营收平均{_way(revenue, '提升', '下降')}"),
+            Part(key="q_revenue", magnitude=True),
+            Part(f"，年产品销售额{_way(sales, '提升', '下降')}"), Part(key="q_sales", magnitude=True),
+            Part(f"，年利润率{_way(profit, '提升', '下降')}"), Part(key="q_profit_margin", magnitude=True),
+            Part(f"，质量成本控制率{_way(cost, '上升', '下降') if cost is not None else '变化'}"),
+            Part(key="q_quality_cost", magnitude=True), Part("。"),
+        ]
+    return parts
+
+
 def _paragraph(s: Summary) -> str:
     """Seed 000's first paragraph, from the figures ("—" where there is no data)."""
-    scope = "全国各地" if s.scope.level == OrgUnitLevel.COUNTRY else f"{s.scope.name}"
-    t = s.text
-    text = (f"{s.year}年，{scope}累计出台激励政策{t('sa_incentive_policies')}，为小微企业提供金融信贷支持"
-            f"{t('sa_credit_support')}，落实{t('sa_fiscal_subsidies')}财政补贴。{t('ledger_cbs')}认证机构为"
-            f"{t('assisted_enterprises')}小微企业实施精准帮扶，为{t('fee_reduced_enterprises')}企业减免认证费用"
-            f"{t('fee_reduction')}，为{t('trained_enterprises')}企业免费培训{t('trained_persons')}。")
-    if s.get("q_revenue") is not None:
-        qc = s.get("q_quality_cost")
-        qc_text = format_value(abs(qc), "%") if qc is not None else NO_DATA
-        text += (f"据统计，{s.year}年参与提升行动的小微企业年度营收平均提升{t('q_revenue')}，"
-                 f"年产品销售额提升{t('q_sales')}，年利润率提升{t('q_profit_margin')}，"
-                 f"质量成本控制率{'下降' if qc is not None and qc < 0 else '变化'}{qc_text}。")
-    return text
+
+    def write(part: Part) -> str:
+        if not part.key:
+            return part.text
+        value = s.get(part.key)
+        ind = indicators.indicator(part.key)
+        if part.magnitude and value is not None and ind is not None:
+            return ind.format(abs(value))
+        return s.text(part.key)
+
+    return "".join(write(p) for p in summary_parts(year=s.year, scope=s.scope, value=s.get))
 
 
 def summary_xlsx(summary: Summary) -> bytes:

@@ -207,22 +207,27 @@ def build_panel(unit: OrgUnit, year: int) -> Panel:
 
 
 def _map(unit: OrgUnit, table: Table, subs: Sequence[OrgUnit], year: int) -> tuple[SafeString, str]:
-    """The map of one key indicator: China by provincial unit for HQ, the province by district for a province."""
+    """The dashboard's map and the map page it links to."""
+    return map_svg(unit, table, subs, year), f"{reverse('analytics:map')}?indicator={MAP_KEY}&year={year}"
+
+
+def map_svg(unit: OrgUnit, table: Table, subs: Sequence[OrgUnit], year: int, *, links: bool = True) -> SafeString:
+    """The map of the key indicator ``MAP_KEY`` (``table`` holds it for ``subs`` in ``year``): China by provincial
+    unit for the country, the province by district for a province. Each area links to its trends unless ``links``
+    is off (a picture in a document). The dashboard's card and the annual report draw it."""
     from reporting.maps import MapArea, china_map, province_map
 
     ind = _ind(MAP_KEY)
-    url = reverse("analytics:map")
+    trends = reverse("analytics:trends") if links else ""
     areas = [MapArea(u.code, u.name, _float(table.get(MAP_KEY, u.code, year)),
                      ind.format(table.get(MAP_KEY, u.code, year)),
-                     f"{reverse('analytics:trends')}?indicator={MAP_KEY}&unit={u.code}") for u in subs]
+                     f"{trends}?indicator={MAP_KEY}&unit={u.code}" if links else "") for u in subs]
     title = _("%(year)s年%(name)s") % {"year": year, "name": ind.name}
     if unit.level == OrgUnitLevel.COUNTRY:
-        svg = china_map(areas, title=title, legend_title=ind.label, fmt=ind.format, no_data_label=_("无数据"),
-                        better=map_better(ind), width=600)
-    else:
-        svg = province_map(unit.code, areas, title=title, legend_title=ind.label, fmt=ind.format,
-                           no_data_label=_("无数据"), better=map_better(ind), width=520)
-    return svg, f"{url}?indicator={MAP_KEY}&year={year}"
+        return china_map(areas, title=title, legend_title=ind.label, fmt=ind.format, no_data_label=_("无数据"),
+                         better=map_better(ind), width=600)
+    return province_map(unit.code, areas, title=title, legend_title=ind.label, fmt=ind.format,
+                        no_data_label=_("无数据"), better=map_better(ind), width=520)
 
 
 def map_better(ind: Indicator) -> str:
