@@ -74,6 +74,11 @@ def _ledger_aggregates() -> dict[str, Any]:
     }
 
 
+# An enterprise is in exactly one district: its distinct count over disjoint subtrees is the sum of theirs (a
+# certification body works across provinces: its distinct count is not).
+LEDGER_ADDITIVE = ("enterprises", "records", "fee_enterprises", "fee", "found", "solved")
+
+
 def _ledger_values(rows: Mapping[Any, Mapping[str, Any]]) -> dict[str, dict[Any, Any]]:
     return pick(rows, assisted_enterprises="enterprises", ledger_cbs="cbs", ledger_records="records",
                 fee_reduced_enterprises="fee_enterprises", fee_reduction="fee", problems_found="found",
@@ -93,15 +98,16 @@ def _training_values(rows: Mapping[Any, Mapping[str, Any]]) -> dict[str, dict[An
 def ledger_indicators(units: Sequence[Scope], years: Sequence[int],
                       period: bool = False) -> Mapping[str, Values]:
     rows = by_subtree(LedgerRecord.objects.all(), path="enterprise__district__path", year="programme_year_id",
-                      units=units, years=years, period=period, **_ledger_aggregates())
+                      units=units, years=years, period=period, additive=LEDGER_ADDITIVE, **_ledger_aggregates())
     return _ledger_values(rows)
 
 
 @indicator_source(TRAINING_SESSIONS, TRAINED_ENTERPRISES, TRAINED_PERSONS)
 def training_indicators(units: Sequence[Scope], years: Sequence[int],
                         period: bool = False) -> Mapping[str, Values]:
+    aggregates = _training_aggregates()
     rows = by_subtree(TrainingRecord.objects.all(), path="district__path", year="programme_year_id", units=units,
-                      years=years, period=period, **_training_aggregates())
+                      years=years, period=period, additive=aggregates, **aggregates)
     return _training_values(rows)
 
 

@@ -24,7 +24,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.functions import Substr
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -303,12 +303,58 @@ def _common_prefix(paths: Iterable[str]) -> str:
     return "".join(f"{c}/" for c in common)
 
 
+LEVEL_PATH_LENGTH = len("110000/")  # one level deeper in a path
+
+
+def _rollups(lengths: Iterable[int]) -> dict[int, int]:
+    """``{length: deeper length}``: the depths whose units take their additive aggregates from the groups one level
+    below them, where that depth is asked for anyway. A depth that feeds another is computed in full itself."""
+    present, sources = set(lengths), set()
+    rolled: dict[int, int] = {}
+    for length in sorted(present):
+        deeper = length + LEVEL_PATH_LENGTH
+        if deeper in present and length not in sources:
+            rolled[length] = deeper
+            sources.add(deeper)
+    return rolled
+
+
+def _never_null(model: type[models.Model], path: str) -> bool:
+    """Every row of ``model`` reaches a non-null ``path`` (a chain of non-null foreign keys): with a unit path
+    beginning with the country's, every row is in the country's subtree."""
+    *relations, last = path.split("__")
+    for name in relations:
+        field = model._meta.get_field(name)
+        related = field.related_model
+        if not (field.concrete and (field.many_to_one or field.one_to_one)) or field.null or related is None:
+            return False
+        model = related  # type: ignore[assignment]
+    return not model._meta.get_field(last).null
+
+
+def _add(total: dict[str, Any], row: Mapping[str, Any], names: Iterable[str]) -> None:
+    for name in names:
+        value = row.get(name)
+        if value is not None:
+            total[name] = value if total.get(name) is None else total[name] + value
+        else:
+            total.setdefault(name, None)
+
+
 def by_subtree(qs: QuerySet[Any], *, path: str, year: str, units: Sequence[Scope], years: Sequence[int],
-               period: bool = False, **aggregates: Any) -> dict[tuple[str, int], dict[str, Any]]:
+               period: bool = False, additive: Iterable[str] = (),
+               **aggregates: Any) -> dict[tuple[str, int], dict[str, Any]]:
     """``aggregates`` of the rows of ``qs`` in each unit's subtree (``path`` names the rows' unit path, e.g.
     ``"enterprise__district__path"``) per year (``year`` names the year field): one ``GROUP BY`` per distinct depth
     of the units, restricted to their common ancestor. Returns ``{(unit code, year): {aggregate: value}}``; with
-    ``period`` the years are aggregated together and keyed by the last one."""
+    ``period`` the years are aggregated together and keyed by the last one.
+
+    ``additive`` names the aggregates whose value over disjoint subtrees together is the sum of theirs: sums, counts,
+    and distinct counts of what belongs to exactly one row's unit (an enterprise is in one district). Where the
+    units one level below a depth are asked for too (the country with its provinces), that depth's units take these
+    from the groups below them — the query one level down then covers their whole subtrees — and their own query
+    computes only the other aggregates (none when all are additive). The country's own query, being everything,
+    needs no path at all."""
     by_length: dict[int, dict[str, str]] = defaultdict(dict)
     for u in units:
         by_length[len(u.path)][u.path] = u.code
@@ -316,16 +362,41 @@ def by_subtree(qs: QuerySet[Any], *, path: str, year: str, units: Sequence[Scope
     base = qs.filter(**{f"{year}__in": list(years)})
     if len(common) > COUNTRY_PATH_LENGTH:
         base = base.filter(**{f"{path}__startswith": common})
+    summed = {name for name in additive if name in aggregates}
+    rolled = _rollups(by_length) if summed else {}
+    last = max(years)
     out: dict[tuple[str, int], dict[str, Any]] = {}
-    for length, prefixes in by_length.items():
+    own_parts: dict[tuple[str, int], dict[str, Any]] = {}  # the rolled-up units' own (non-additive) aggregates
+    sums: dict[tuple[str, int], dict[str, Any]] = {}  # the rolled-up units' additive aggregates, from below
+    for length, prefixes in sorted(by_length.items()):
+        wanted = {k: v for k, v in aggregates.items() if k not in summed} if length in rolled else aggregates
+        feeds = {p: c for shallower, ps in by_length.items() if rolled.get(shallower) == length for p, c in ps.items()}
+        if not wanted:
+            continue
+        target = own_parts if length in rolled else out
+        if length == COUNTRY_PATH_LENGTH and len(prefixes) == 1 and not period and _never_null(qs.model, path):
+            (country,) = prefixes.values()
+            for row in base.values(year).annotate(**wanted).order_by():
+                target[(country, row.pop(year))] = row
+            continue
         q = base.annotate(_prefix=Substr(path, 1, length))
-        if length > COUNTRY_PATH_LENGTH:
-            q = q.filter(_prefix__in=list(prefixes))
+        if length > COUNTRY_PATH_LENGTH and not any(len(p) == COUNTRY_PATH_LENGTH for p in feeds):
+            within = Q(_prefix__in=list(prefixes))
+            for fed in feeds:
+                within |= Q(**{f"{path}__startswith": fed})
+            q = q.filter(within)
         group = ("_prefix",) if period else ("_prefix", year)
-        for row in q.values(*group).annotate(**aggregates).order_by():
-            code = prefixes.get(row.pop("_prefix"))
+        for row in q.values(*group).annotate(**wanted).order_by():
+            prefix = row.pop("_prefix")
+            at_year = last if period else row.pop(year)
+            above = feeds.get(prefix[:length - LEVEL_PATH_LENGTH])
+            if above is not None:
+                _add(sums.setdefault((above, at_year), {}), row, summed)
+            code = prefixes.get(prefix)
             if code is not None:
-                out[(code, max(years) if period else row.pop(year))] = row
+                target[(code, at_year)] = row
+    for at, total in sums.items():
+        out[at] = {**{k: None for k in aggregates}, **own_parts.get(at, {}), **total}
     return out
 
 
