@@ -1,20 +1,28 @@
 """The catalogue's questionnaire indicators (``reporting.indicators``), computed by the questionnaire's aggregates
-(``selectors.aggregates_by_unit``: the population, the rates and the means are defined there, once)."""
+(``selectors.aggregates_by_unit``: the population, the rates and the means are defined there, once).
+
+The pilots' figure (``q_effect_very_obvious_pilots``) is ``q_effect_very_obvious`` by the same aggregates, over the
+enterprises of the districts of the pilot regions active in the year alone."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from functools import reduce
+from operator import or_
 from typing import Any
 
+from django.db import models
 from django.db.models import Count, Exists, OuterRef
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from programme.models import PilotRegion
 from reporting.indicators import (
     Aggregation,
     Better,
     BodyValues,
     Indicator,
+    Level,
     Scope,
     Source,
     Values,
@@ -23,9 +31,9 @@ from reporting.indicators import (
     ratio,
 )
 
-from ..models import LedgerRecord
+from ..models import Enterprise, LedgerRecord
 from .models import Response, ResponseStatus
-from .selectors import Aggregates, aggregates_by_unit
+from .selectors import Aggregates, aggregates_by_unit, counted_responses_in, response_aggregates_by_subtree
 
 Q = Source.QUESTIONNAIRE
 
@@ -48,6 +56,10 @@ SUBMITTED = Indicator(
     "q_submitted", _("已提交问卷"), "份", Q, _("当年帮扶企业提交的问卷数"), Aggregation.SUM, short_name=_("已提交问卷"))
 EFFECT_OBVIOUS = _rate("q_effect_obvious", _("认为帮扶效果明显的企业占比"), _("“明显”或“非常明显”"), _("效果明显"))
 EFFECT_VERY = _rate("q_effect_very_obvious", _("认为帮扶效果非常明显的企业占比"), _("“非常明显”"), _("效果非常明显"))
+EFFECT_VERY_PILOTS = Indicator(
+    "q_effect_very_obvious_pilots", _("区域试点内企业提升效果非常明显率"), "%", Q,
+    format_lazy(_("当年在试区域试点所含区县的企业已提交问卷中{answer}的占比"), answer=_("“非常明显”")),
+    Aggregation.RATIO, levels=frozenset({Level.COUNTRY, Level.PROVINCE}), short_name=_("试点效果非常明显"))
 SATISFACTION = Indicator(
     "q_satisfaction", _("企业对帮扶成效满意度"), "%", Q,
     _("各满意度题目中“满意”或“非常满意”占比的平均值"), Aggregation.MEAN, short_name=_("满意度"))
@@ -115,6 +127,30 @@ def questionnaire_indicators(units: Sequence[Scope], years: Sequence[int],
             for key, read in READERS.items():
                 out[key][(code, year)] = read(agg)
     return out
+
+
+def _pilot_districts(year: int) -> list[int]:
+    """The districts of the pilot regions active in ``year``."""
+    through = PilotRegion.districts.through.objects.filter(pilotregion__in=PilotRegion.objects.active_in(year))
+    return sorted(set(through.values_list("orgunit_id", flat=True)))
+
+
+@indicator_source(EFFECT_VERY_PILOTS)
+def questionnaire_pilot_indicators(units: Sequence[Scope], years: Sequence[int],
+                                   period: bool = False) -> Mapping[str, Values]:
+    """The counted questionnaires of each year's pilot districts, all the years in one query per depth."""
+    wanted = [u for u in units if EFFECT_VERY_PILOTS.applies_to(u.level)]
+    districts = {year: _pilot_districts(year) for year in years} if wanted else {}
+    in_pilots = [models.Q(programme_year_id=year, enterprise__district_id__in=ids) for year, ids in districts.items()
+                 if ids]
+    if not in_pilots:  # no pilot in any of the years: no data
+        return {EFFECT_VERY_PILOTS.key: {}}
+    anywhere = sorted({d for ids in districts.values() for d in ids})  # lets the database start from the few
+    responses = counted_responses_in([y for y, ids in districts.items() if ids]).filter(  # pilots' enterprises
+        reduce(or_, in_pilots), enterprise__in=Enterprise.objects.filter(district_id__in=anywhere))
+    read = READERS[EFFECT_VERY.key]  # the same rate, over the pilots' questionnaires
+    aggregates = response_aggregates_by_subtree(responses=responses, units=wanted, years=list(districts))
+    return {EFFECT_VERY_PILOTS.key: {at: read(agg) for at, agg in aggregates.items()}}
 
 
 @body_breakdown("q_submitted", "q_response_rate")

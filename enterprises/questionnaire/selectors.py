@@ -33,7 +33,7 @@ submitted questionnaires that answered the item:
 A figure with no data is ``None`` (shown as "—"), never 0.
 
 Every figure is a database aggregate (conditional ``Count``/``Sum`` grouped by the subtree's path
-prefix): ``aggregates_by_unit`` costs two queries per distinct depth of the units asked for, whatever
+prefix): ``aggregates_by_unit`` costs one query per distinct depth of the units asked for, whatever
 their number.
 """
 
@@ -66,6 +66,7 @@ from portal.figures import Figures, cached_figures
 from portal.models import User
 from portal.roles import Role
 from programme.models import COUNTRY_CODE, OrgUnit, OrgUnitLevel
+from reporting.indicators import Scope, by_subtree
 
 from ..models import Enterprise, LedgerRecord
 from .models import (
@@ -110,25 +111,32 @@ def _capped(column: str) -> Case:
     )
 
 
-def _expressions() -> dict[str, Any]:
-    """Sums and counts only, so that groups can be added up exactly (a country from its provinces)."""
-    exprs: dict[str, Any] = {"submitted": Count("id")}
+def _expressions(through: str = "") -> dict[str, Any]:
+    """Sums and counts only, so that groups can be added up exactly (a country from its provinces). ``through``
+    is the way from the rows aggregated to the response ("year_response__" from an enterprise); none from a
+    response."""
+    r = through
+
+    def yes(condition: Q) -> Count:
+        return Count(f"{r}id", filter=condition)
+
+    exprs: dict[str, Any] = {"submitted": Count(f"{r}id")}
     for column in METRIC_COLUMNS.values():
-        exprs[f"sum_{column}"] = Sum(_capped(column))
-        exprs[f"n_{column}"] = Count(column)
+        exprs[f"sum_{column}"] = Sum(_capped(f"{r}{column}"))
+        exprs[f"n_{column}"] = Count(f"{r}{column}")
     for column in SATISFACTION_COLUMNS.values():
-        exprs[f"yes_{column}"] = Count("id", filter=Q(**{f"{column}__gte": 4}))
-        exprs[f"n_{column}"] = Count(column)
+        exprs[f"yes_{column}"] = yes(Q(**{f"{r}{column}__gte": 4}))
+        exprs[f"n_{column}"] = Count(f"{r}{column}")
     for column in RESULT_COLUMNS.values():
-        exprs[f"yes_{column}"] = Count("id", filter=Q(**{column: True}))
-        exprs[f"n_{column}"] = Count(column)
-    exprs["yes_effect"] = Count("id", filter=Q(effect__gte=3))
-    exprs["very_effect"] = Count("id", filter=Q(effect=4))
-    exprs["n_effect"] = Count("effect")
-    exprs["yes_burden"] = Count("id", filter=Q(burden=True))
-    exprs["n_burden"] = Count("burden")
-    exprs["yes_maturity"] = Count("id", filter=Q(maturity_after__gte=F("maturity_before") + 1))
-    exprs["n_maturity"] = Count("id", filter=Q(maturity_before__isnull=False, maturity_after__isnull=False))
+        exprs[f"yes_{column}"] = yes(Q(**{f"{r}{column}": True}))
+        exprs[f"n_{column}"] = Count(f"{r}{column}")
+    exprs["yes_effect"] = yes(Q(**{f"{r}effect__gte": 3}))
+    exprs["very_effect"] = yes(Q(**{f"{r}effect": 4}))
+    exprs["n_effect"] = Count(f"{r}effect")
+    exprs["yes_burden"] = yes(Q(**{f"{r}burden": True}))
+    exprs["n_burden"] = Count(f"{r}burden")
+    exprs["yes_maturity"] = yes(Q(**{f"{r}maturity_after__gte": F(f"{r}maturity_before") + 1}))
+    exprs["n_maturity"] = yes(Q(**{f"{r}maturity_before__isnull": False, f"{r}maturity_after__isnull": False}))
     return exprs
 
 
@@ -183,12 +191,38 @@ def assisted_enterprises(year: int) -> QuerySet[Enterprise]:
 
 def counted_responses(year: int) -> QuerySet[Response]:
     """Submitted questionnaires of the year's assisted enterprises: the population of every aggregate."""
-    return Response.objects.filter(programme_year_id=year, status=ResponseStatus.SUBMITTED).filter(
-        _ledger_exists(year, "enterprise")
-    )
+    return counted_responses_in([year])
+
+
+def counted_responses_in(years: Sequence[int]) -> QuerySet[Response]:
+    """``counted_responses`` of several years at once, each questionnaire counted for its own year."""
+    assisted_that_year = Exists(LedgerRecord.objects.filter(enterprise=OuterRef("enterprise"),
+                                                            programme_year_id=OuterRef("programme_year_id")))
+    return Response.objects.filter(programme_year_id__in=list(years), status=ResponseStatus.SUBMITTED).filter(
+        assisted_that_year)
+
+
+def response_aggregates_by_subtree(*, responses: QuerySet[Response], units: Sequence[Scope],
+                                   years: Sequence[int]) -> dict[tuple[str, int], Aggregates]:
+    """The aggregates of ``responses`` (counted ones: ``counted_responses_in`` narrowed down) in each unit's subtree
+    and year, ``{(unit code, year): Aggregates}``, without the assisted enterprises (``assisted`` 0, so no response
+    rate): one query per depth of the units for all the years (``reporting.indicators.by_subtree``; every
+    aggregate is a sum or a count, so the country adds up from its provinces)."""
+    exprs = _expressions()
+    rows = by_subtree(responses, path="enterprise__district__path", year="programme_year_id", units=units,
+                      years=years, additive=exprs, **exprs)
+    return {at: _build(0, row) for at, row in rows.items()}
 
 
 PROVINCE_PATH_LENGTH = len("000000/110000/")
+
+
+def _with_year_response(enterprises: QuerySet[Enterprise], year: int) -> QuerySet[Enterprise]:
+    """Each enterprise with its submitted questionnaire of the year (at most one, a unique constraint) as
+    ``year_response``, absent when it has none."""
+    return enterprises.annotate(year_response=FilteredRelation(
+        "questionnaire_responses", condition=Q(questionnaire_responses__programme_year_id=year,
+                                               questionnaire_responses__status=ResponseStatus.SUBMITTED)))
 
 
 def _grouped(qs: QuerySet[Any], path: str, length: int, only: list[str] | None,
@@ -202,10 +236,11 @@ def _grouped(qs: QuerySet[Any], path: str, length: int, only: list[str] | None,
 def aggregates_by_unit(*, year: int, units: Sequence[OrgUnit]) -> dict[str, Aggregates]:
     """Aggregates of each unit's whole subtree, keyed by unit code.
 
-    Units are grouped by the length of their path and each group costs two ``GROUP BY`` queries on the
-    path prefix of the enterprise's district (assisted enterprises; counted responses). The country is
-    the sum of its provincial units' groups (sums and counts add up exactly), so the nation together
-    with all 32 provinces is still two queries."""
+    Units are grouped by the length of their path and each group costs one ``GROUP BY`` query on the path
+    prefix of the enterprise's district: the year's assisted enterprises, each joined to its counted response
+    (the submitted questionnaire of an assisted enterprise — the population of every aggregate). The country
+    is the sum of its provincial units' groups (sums and counts add up exactly), so the nation together with
+    all 32 provinces is still one query."""
     by_length: dict[int, list[OrgUnit]] = defaultdict(list)
     wants_country = False
     for unit in units:
@@ -215,19 +250,20 @@ def aggregates_by_unit(*, year: int, units: Sequence[OrgUnit]) -> dict[str, Aggr
         else:
             by_length[len(unit.path)].append(unit)
     result: dict[str, Aggregates] = {}
-    exprs = _expressions()
+    exprs = _expressions(through="year_response__")
+    enterprises = _with_year_response(assisted_enterprises(year), year)
     for length, group in by_length.items():
         prefixes = {u.path: u.code for u in group}
         everything = wants_country and length == PROVINCE_PATH_LENGTH
-        only = None if everything else list(prefixes)
-        assisted_rows = _grouped(assisted_enterprises(year), "district__path", length, only, n=Count("id"))
-        response_rows = _grouped(counted_responses(year), "enterprise__district__path", length, only, **exprs)
-        assisted = {r["prefix"]: r["n"] for r in assisted_rows}
-        by_prefix = {r["prefix"]: r for r in response_rows}
+        rows = _grouped(enterprises, "district__path", length, None if everything else list(prefixes),
+                        assisted=Count("id"), **exprs)
+        by_prefix = {r["prefix"]: r for r in rows}
         for path, code in prefixes.items():
-            result[code] = _build(assisted.get(path, 0), by_prefix.get(path))
+            row = by_prefix.get(path)
+            result[code] = _build(row["assisted"] if row else 0, row)
         if everything:
-            result[COUNTRY_CODE] = _build(sum(assisted.values()), _merge(response_rows))
+            total = _merge(rows)
+            result[COUNTRY_CODE] = _build(total.get("assisted", 0), total)
     return result
 
 
