@@ -9,7 +9,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_STATIC_ROOT=/app/staticfiles \
     DJANGO_MEDIA_ROOT=/app/media
 
-# WeasyPrint's Pango stack, the CJK font for PDFs, gettext for the translation catalogues.
+# WeasyPrint's Pango stack, the CJK fonts for PDFs (黑体 stand-in; 仿宋, 楷 and 宋 for the annual report), gettext for the translation catalogues.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-wqy-microhei fonts-cwtex-fs fonts-arphic-gkai00mp fonts-arphic-ukai fonts-arphic-gbsn00lp gettext \

@@ -36,6 +36,7 @@ from programme.seed import programme_years, reach_of
 from . import scoring, services
 from .models import (
     FIGURE_FIELDS,
+    MAX_CASES_PER_DISTRICT,
     MONEY_FIGURES,
     Evaluation,
     EvaluationStatus,
@@ -434,6 +435,29 @@ def seed_evaluations(ctx: SeedContext) -> None:
     ctx.write(f"  evaluations: {Evaluation.objects.count()}, expert scores: {ExpertScore.objects.count()}")
 
 
+# Seed 000: "通过评估，遴选了9个地方典型经验和26个企业优良案例". The other years: about half of the cases.
+CASES_RECOMMENDED = {2023: 26}
+
+
+def _recommend_cases(year: int, districts: list[OrgUnit], creator: User) -> None:
+    """The cases the provinces recommended to HQ in ``year`` (seed 000's 26 in 2023; more cases in other districts
+    when the year has fewer), the first ones by district and slot."""
+    cases = ExcellentCase.objects.filter(programme_year_id=year)
+    target = CASES_RECOMMENDED.get(year, cases.count() // 2)
+    taken = set(cases.values_list("district_id", "slot"))
+    free = [(d, slot) for slot in range(1, MAX_CASES_PER_DISTRICT + 1) for d in districts if (d.pk, slot) not in taken]
+    ExcellentCase.objects.bulk_create([
+        ExcellentCase(programme_year_id=year, district=d, slot=slot, title=f"{d.name}{year}年优良案例{slot}",
+                      created_by=creator)
+        for d, slot in free[: max(0, target - len(taken))]
+    ], ignore_conflicts=True)
+    if cases.filter(recommended_at__isnull=False).exists():
+        return
+    at = min(dt.datetime(year, 12, 20, 10, tzinfo=TZ), timezone.now() - dt.timedelta(days=1))
+    chosen = list(cases.order_by("district__code", "slot").values_list("pk", flat=True)[:target])
+    ExcellentCase.objects.filter(pk__in=chosen).update(recommended_at=at, recommended_by=creator)
+
+
 def _cases_and_courses(ctx: SeedContext, districts: list[OrgUnit], years: list[int]) -> None:
     creator = User.objects.filter(role=Role.HQ).first() or User.objects.filter(is_superuser=True).first()
     if creator is None:
@@ -446,6 +470,7 @@ def _cases_and_courses(ctx: SeedContext, districts: list[OrgUnit], years: list[i
                           created_by=creator)
             for d in chosen for slot in range(1, 1 + ctx.rng.randint(1, 5))
         ], ignore_conflicts=True)
+        _recommend_cases(year, districts, creator)
         if not TrainingCourse.objects.filter(programme_year_id=year).exists():
             TrainingCourse.objects.bulk_create([
                 TrainingCourse(programme_year_id=year, certification_body=cb,

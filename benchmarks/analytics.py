@@ -9,11 +9,13 @@ with the figures cache off:
 - ``per_source_s``: the same split by source (which one costs what);
 - ``map_ms`` / ``province_map_ms``: one China map and one province-by-district map (Zhejiang) of a catalogue
   indicator with the geometry warm (``geometry_cold_s``: the first, cold build of the simplified geometry);
+- ``report_s``: the national annual report drafted from the catalogue and written as DOCX and PDF
+  (``reporting.annual.services.render``) for the last year with a published national evaluation, figures cache off;
 - ``floor_s`` and ``ratio``: the baseline this run measures on the same machine — one ``GROUP BY`` pass over each
   source table (ledger, training, questionnaire responses, self-assessments) counting rows per year, the least any
   computation of these figures must read — and ``indicators_s`` as a multiple of it (machine noise cancels out).
 
-Goals: ``indicators_s`` < 2 s, ``map_ms`` < 200 ms. The last line is one JSON object::
+Goals: ``indicators_s`` < 2 s, ``map_ms`` < 200 ms, ``report_s`` < 10 s. The last line is one JSON object::
 
     {"scopes": 33, "years": 7, "indicators": ..., "indicators_s": ..., "map_ms": ..., ...}
 
@@ -125,12 +127,21 @@ def main() -> int:
     print(f"China map: {map_s * 1000:.0f} ms ({len(svg) // 1024} kB); Zhejiang by district: "
           f"{province_s * 1000:.0f} ms ({len(province_svg) // 1024} kB, {len(districts)} districts, figures "
           f"included); geometry cold build {geometry_cold_s:.2f} s")
+    from assessments.models import Evaluation, EvaluationStatus
+    from reporting.annual.services import render
+
+    published = (Evaluation.objects.filter(evaluator=units[0], status=EvaluationStatus.PUBLISHED)
+                 .order_by("-programme_year_id").values_list("programme_year_id", flat=True).first())
+    report_year = published or years[-2]
+    report_s, rendered = timed(lambda: render(year=report_year, scope=units[0]), rounds=min(ROUNDS, 2))
+    print(f"national annual report {report_year}: {report_s:.2f} s (DOCX {len(rendered.docx) // 1024} kB, PDF "
+          f"{len(rendered.pdf) // 1024} kB, {sum(1 for _n in rendered.draft.numbers())} figures)")
     print(json.dumps({
         "scopes": len(units), "years": len(years), "indicators": len(keys),
         "indicators_s": round(indicators_s, 3), "per_source_s": per_source,
         "floor_s": round(floor_s, 3), "ratio": round(indicators_s / floor_s, 1) if floor_s else None,
         "map_ms": round(map_s * 1000, 1), "province_map_ms": round(province_s * 1000, 1),
-        "geometry_cold_s": round(geometry_cold_s, 2),
+        "geometry_cold_s": round(geometry_cold_s, 2), "report_year": report_year, "report_s": round(report_s, 2),
     }))
     return 0
 

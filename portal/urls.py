@@ -37,6 +37,7 @@ urlpatterns = [
     path("jobs/", include("reporting.urls")),
     path("analytics/", include("reporting.analytics.urls")),
     path("targets/", include("reporting.targets.urls")),
+    path("annual-report/", include("reporting.annual.urls")),
     path("api/", include("portal.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

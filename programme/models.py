@@ -53,6 +53,10 @@ class OrgUnitQuerySet(ScopedQuerySet["OrgUnit"]):
         return self.filter(pk__in=user.enterprise.district.ancestor_ids())
 
 
+# Longest first: "广西壮族自治区" → "广西", "香港特别行政区" → "香港", "河北省" → "河北", "上海市" → "上海".
+PROVINCE_SUFFIXES = ("壮族自治区", "回族自治区", "维吾尔自治区", "特别行政区", "自治区", "省", "市")
+
+
 class OrgUnit(models.Model):
     """A node of the administrative hierarchy: HQ (the country), provincial units, cities, districts.
 
@@ -83,6 +87,17 @@ class OrgUnit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.code}）"
+
+    @property
+    def short_name(self) -> str:
+        """How documents name a provincial unit in running text (seed 000: "浙江、江苏、河北", "内蒙古", "广西",
+        "新疆生产建设兵团"); other units keep their full name."""
+        if self.level != OrgUnitLevel.PROVINCE:
+            return self.name
+        for suffix in PROVINCE_SUFFIXES:
+            if self.name.endswith(suffix) and len(self.name) > len(suffix) + 1:
+                return self.name[: -len(suffix)]
+        return self.name
 
     def ancestor_ids(self) -> list[int]:
         codes = [c for c in self.path.split("/") if c]

@@ -114,7 +114,7 @@ class _Writer:
         if not reported:  # none of them reported it: the scope's figure stands on its own
             return [text("各地" if self.national else self.scope.name)]
         reported.sort(key=lambda uv: (-uv[1], uv[0].code))
-        names = "、".join(short_name(u) for u, _v in reported[:count])
+        names = "、".join(u.short_name for u, _v in reported[:count])
         if len(reported) > count:
             return [text(f"{names}等{len(reported)}个{self.members}")]
         return [text(names)]
@@ -167,11 +167,11 @@ def _evaluation(w: _Writer) -> list[Block]:
                  f"问卷测评、综合评价等工作，并形成评估结果。")]
     top, improved = sheet.outstanding(), sheet.most_improved()
     if top:
-        runs.append(text(f"排名前{len(top)}的{ranked}依次为：{'、'.join(short_name(r.unit) for r in top)}"))
+        runs.append(text(f"排名前{len(top)}的{ranked}依次为：{'、'.join(r.unit.short_name for r in top)}"))
     else:
         runs.append(text("评估结果未列出排名靠前的单位"))
     if improved:
-        runs.append(text(f"；排名进步较大的{ranked}为：{'、'.join(short_name(r.unit) for r in improved)}。"))
+        runs.append(text(f"；排名进步较大的{ranked}为：{'、'.join(r.unit.short_name for r in improved)}。"))
     else:
         runs.append(text(f"；无上年排名可比，未评出排名进步较大的{ranked}。"))
     runs += [text("通过评估，遴选了"), placeholder("地方典型经验数"), text("个地方典型经验和"),
@@ -342,7 +342,7 @@ def _pictures(w: _Writer) -> list[Picture]:
     ind = indicators.indicator(MAP_KEY)
     if ind is None:
         return []
-    rows = [BarRow(short_name(u), v, ind.format(v)) for u in w.subs
+    rows = [BarRow(u.short_name, v, ind.format(v)) for u in w.subs
             for v in [w.sub_table.get(MAP_KEY, u.code, w.year)]]
     what = f"{w.year}年{w.members_label}{ind.name}数"
     pictures = [Picture(str(bar_chart(rows, better=str(ind.better))), f"图1  {what}")]

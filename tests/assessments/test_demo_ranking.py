@@ -89,3 +89,17 @@ def test_2022_ranking_follows_its_own_answers_too(demo, db):
     results = list(UnitResult.objects.filter(evaluation=_national(2022)).select_related("unit").order_by("rank"))
     assert {r.unit.name for r in results[:10]} == set(SEED_000_TOP_TEN)
     assert all(r.rank > 25 for r in results if r.unit.name in SEED_000_MOST_IMPROVED)
+
+
+def test_the_2023_draft_from_the_demo_states_seed_000s_ranking_and_figures(demo, db):
+    from programme.models import OrgUnit
+    from reporting.annual.builder import build_draft
+
+    draft = build_draft(year=2023, scope=OrgUnit.objects.get(code="000000"))
+    text = "\n".join(p.plain for p in draft.paragraphs())
+    assert "排名前10的省份依次为：浙江、江苏、河北、山东、山西、上海、湖北、福建、辽宁、河南；" in text
+    assert "排名进步较大的省份为：四川、陕西、甘肃、江西、天津。" in text
+    assert "26个企业优良案例" in text  # the demo's recommended cases are seed 000's
+    assert "出台激励政策1108项，比2022年增加93%" in text
+    assert "金融信贷支持320亿元" in text
+    assert not [n for n in draft.notes if "尚未发布" in n]

@@ -150,8 +150,8 @@ def test_national_draft_writes_seed_000s_sentences_from_the_catalogue(data, publ
     assert "小微企业实施精准帮扶（帮扶企业数上年无数据，未作比较）" in text  # no ledger in 2022
     assert "年度营收平均提升10.2%" in text and "质量成本控制率下降6.0%" in text
     # "A、B等N个省局…共计M项": the two largest of the provinces with more than 0, the country's total.
-    assert "天津市、河北省等3个省局将提升行动纳入省委省政府政策部署共计81项" in text
-    assert "天津市、河北省围绕小微企业融资增信需求" in text  # only two with credit policies: no "等"
+    assert "天津、河北等3个省局将提升行动纳入省委省政府政策部署共计81项" in text
+    assert "天津、河北围绕小微企业融资增信需求" in text  # only two with credit policies: no "等"
     assert "出台政策激励措施达1108项，比2022年增加93%。" in text
     assert "457家认证机构" in text and "全国累计组织培训1.4万场" in text and "征集论文697篇" in text
     assert "96.4%的企业对“宣传培训”表示满意" in text
@@ -163,7 +163,7 @@ def test_national_draft_writes_seed_000s_sentences_from_the_catalogue(data, publ
     # a change in points (三): 90.0 on 97.0
     assert "2023年认为提升效果明显的小微企业占比虽达90.0%，但比2022年下降7个百分点。" in text
     # the ranking from the published evaluation, and the cases recommended to HQ
-    assert "排名前2的省份依次为：天津市、河北省；排名进步较大的省份为：山西省。" in text
+    assert "排名前2的省份依次为：天津、河北；排名进步较大的省份为：山西。" in text
     assert "个地方典型经验和2个企业优良案例" in text
     ranking = next(b for b in draft.blocks if isinstance(b, Table))
     assert ranking.headers == ["排名", "单位", "总分"]
@@ -177,7 +177,7 @@ def test_the_pictures_are_the_sub_units_sorted_bars_and_map(data, published):
     bars, china = draft.pictures()
     assert bars.caption == "图1  2023年各省级单位精准帮扶小微企业数"
     assert china.caption == "图2  2023年各省级单位精准帮扶小微企业数分布"
-    assert bars.svg.index("天津市：3家") < bars.svg.index("河北省：1家")  # sorted, best first
+    assert bars.svg.index("天津：3家") < bars.svg.index("河北：1家")  # sorted, best first
     assert "<svg" in china.svg and "天津市：3家" in china.svg and "href" not in china.svg  # no links in a document
     assert "情况见图1、图2。" in _text(draft)
     # the pictures stand after the paragraph that points to them
