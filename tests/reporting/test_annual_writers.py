@@ -7,7 +7,6 @@ import io
 import re
 import struct
 import subprocess
-import time
 import zipfile
 from collections.abc import Iterator
 from functools import cache
@@ -409,12 +408,11 @@ def test_pdf_of_every_character_uses_only_the_listed_fonts(pdf):
     assert not sorted(set(SEED_000_CHARACTERS) - written)
 
 
-def test_a_national_sized_report_is_fast_and_small():
+def test_a_seed_sized_report_stays_small():
+    """Fonts are embedded as subsets: a report as long as seed 000 stays a few hundred kB, not the fonts' 20 MB.
+    (How long it takes is measured by benchmarks/analytics.py, report_s.)"""
     draft = _draft(pictures=True, repeat=15)  # ~25,800 characters of text: seed 000 has 25,000
     assert sum(len(p.plain) for p in draft.paragraphs()) > 23_000
-    started = time.monotonic()
     docx, pdf = draft_docx(draft), draft_pdf(draft)
-    elapsed = time.monotonic() - started
-    assert elapsed < 10, f"DOCX + PDF took {elapsed:.1f} s"
     assert len(pdf) < 5_000_000 and len(docx) < 2_000_000
     assert len(PdfReader(io.BytesIO(pdf)).pages) > 15
