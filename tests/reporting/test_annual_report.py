@@ -3,7 +3,6 @@ catalogue's; another unit's drafts are a 404."""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import zipfile
 from decimal import Decimal
@@ -14,7 +13,6 @@ from django.urls import reverse
 from docx import Document
 
 from assessments.models import SelfAssessment, SelfAssessmentStatus
-from enterprises.models import LedgerRecord
 from programme.models import OrgUnit
 from reporting.annual.builder import build_draft
 from reporting.annual.models import AnnualReport
@@ -31,20 +29,13 @@ from tests.factories import (
     province_user,
     unit,
 )
+from tests.reporting.test_analytics import _ledger
 
 pytestmark = pytest.mark.django_db
 
 YEAR, LAST = 2023, 2022
 INDEX = reverse("annual:index")
 START = reverse("annual:start")
-
-
-def _ledger(cb, enterprise, year, fee=Decimal("1000")):
-    return LedgerRecord.objects.create(
-        programme_year_id=year, certification_body=cb, enterprise=enterprise, start_date=dt.date(year, 3, 1),
-        end_date=dt.date(year, 4, 1), reported_name=enterprise.name, reported_district=enterprise.district,
-        reported_industry="industry", dimensions="quality_mgmt", modes="diagnosis", certification_fee=Decimal("9000"),
-        fee_reduction=fee)
 
 
 @pytest.fixture
