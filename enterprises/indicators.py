@@ -102,6 +102,14 @@ def ledger_indicators(units: Sequence[Scope], years: Sequence[int],
     return _ledger_values(rows)
 
 
+def assisted_values(units: Sequence[Scope], years: Sequence[int], period: bool = False) -> Values:
+    """``assisted_enterprises`` alone, by the same aggregate (for a source that builds on it)."""
+    rows = by_subtree(LedgerRecord.objects.all(), path="enterprise__district__path", year="programme_year_id",
+                      units=units, years=years, period=period, additive=("enterprises",),
+                      enterprises=_ledger_aggregates()["enterprises"])
+    return {at: row["enterprises"] for at, row in rows.items()}
+
+
 @indicator_source(TRAINING_SESSIONS, TRAINED_ENTERPRISES, TRAINED_PERSONS)
 def training_indicators(units: Sequence[Scope], years: Sequence[int],
                         period: bool = False) -> Mapping[str, Values]:

@@ -18,7 +18,9 @@ says 0.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
@@ -217,6 +219,53 @@ class Table:
         return [self.get(key, code, y) for y in years]
 
 
+@dataclass
+class _Computing:
+    """One ``compute``/``compute_period`` call: the sources it asks for and what they gave (see ``values_of``)."""
+
+    sources: set[SourceFunction] = field(default_factory=set)
+    results: dict[tuple[Any, ...], Mapping[str, Values]] = field(default_factory=dict)
+
+
+_COMPUTING: ContextVar[_Computing | None] = ContextVar("_COMPUTING", default=None)
+
+
+def _run(func: SourceFunction, units: Sequence[Scope], years: Sequence[int], period: bool = False
+         ) -> Mapping[str, Values]:
+    """``func``'s values, computed once per ``compute``/``compute_period`` call whoever asks."""
+    current = _COMPUTING.get()
+    at = (func, tuple(u.code for u in units), tuple(years), period)
+    if current is not None and at in current.results:
+        return current.results[at]
+    result = func(units, years, period=True) if period else func(units, years)
+    if current is not None:
+        current.results[at] = result
+    return result
+
+
+@contextmanager
+def _computing(sources: Iterable[SourceFunction]) -> Iterator[None]:
+    outer = _COMPUTING.get()
+    current = outer or _Computing()
+    token = _COMPUTING.set(current) if outer is None else None
+    current.sources.update(sources)
+    try:
+        yield
+    finally:
+        if token is not None:
+            _COMPUTING.reset(token)
+
+
+def values_of(key: str, *, units: Sequence[Scope], years: Sequence[int], period: bool = False) -> Values | None:
+    """For a source whose figures build on another's (the questionnaire's response rate on the ledger's assisted
+    enterprises): indicator ``key``'s values as its own source computes them — once, whoever asks — when the current
+    ``compute`` asks for that source anyway; otherwise None, and the caller counts what it needs its own way."""
+    current = _COMPUTING.get()
+    if current is None or _SOURCES[key] not in current.sources:
+        return None
+    return dict(_run(_SOURCES[key], units, years, period).get(key, {}))
+
+
 def compute(keys: Iterable[str], *, units: Sequence[Scope], years: Sequence[int]) -> Table:
     """The indicators' values for every unit (its subtree) and year, computed now: each source once."""
     wanted = [k for k in dict.fromkeys(keys) if k in _INDICATORS]
@@ -225,16 +274,17 @@ def compute(keys: Iterable[str], *, units: Sequence[Scope], years: Sequence[int]
         by_source[_SOURCES[key]].append(key)
     out: dict[str, Values] = {}
     years = sorted(set(years))
-    for func, source_keys in by_source.items():
-        result = func(units, years) if units and years else {}
-        for key in source_keys:
-            ind = _INDICATORS[key]
-            values = result.get(key, {})
-            out[key] = {
-                (u.code, y): values.get((u.code, y))
-                for u in units if ind.applies_to(u.level) for y in years
-                if values.get((u.code, y)) is not None
-            }
+    with _computing(by_source):
+        for func, source_keys in by_source.items():
+            result = _run(func, units, years) if units and years else {}
+            for key in source_keys:
+                ind = _INDICATORS[key]
+                values = result.get(key, {})
+                out[key] = {
+                    (u.code, y): values.get((u.code, y))
+                    for u in units if ind.applies_to(u.level) for y in years
+                    if values.get((u.code, y)) is not None
+                }
     return Table(out)
 
 
@@ -242,6 +292,11 @@ def compute_period(keys: Iterable[str], *, units: Sequence[Scope], years: Sequen
     """Each indicator over the years together, per unit code, by its ``period_rule``: the sum of the years, the
     distinct count over the whole period (an enterprise assisted in two years counts once), or the last year's
     value. "No data" in every year is None."""
+    with _computing(_SOURCES[k] for k in keys if k in _SOURCES):
+        return _compute_period(keys, units=units, years=years)
+
+
+def _compute_period(keys: Iterable[str], *, units: Sequence[Scope], years: Sequence[int]) -> dict[str, dict[str, Any]]:
     years = sorted(set(years))
     wanted = [k for k in dict.fromkeys(keys) if k in _INDICATORS]
     if not years or not units:
@@ -254,7 +309,7 @@ def compute_period(keys: Iterable[str], *, units: Sequence[Scope], years: Sequen
         by_source[_SOURCES[key]].append(key)
     out: dict[str, dict[str, Any]] = {}
     for func, source_keys in by_source.items():
-        result = func(units, years, period=True)
+        result = _run(func, units, years, period=True)
         for key in source_keys:
             values = result.get(key, {})
             out[key] = {u.code: values.get((u.code, years[-1])) if _INDICATORS[key].applies_to(u.level) else None

@@ -1,5 +1,5 @@
 """The catalogue's questionnaire indicators (``reporting.indicators``), computed by the questionnaire's aggregates
-(``selectors.aggregates_by_unit``: the population, the rates and the means are defined there, once).
+(``selectors``: the population, the rates and the means are defined there, once), every year in one query.
 
 The pilots' figure (``q_effect_very_obvious_pilots``) is ``q_effect_very_obvious`` by the same aggregates, over the
 enterprises of the districts of the pilot regions active in the year alone."""
@@ -29,11 +29,13 @@ from reporting.indicators import (
     body_breakdown,
     indicator_source,
     ratio,
+    values_of,
 )
 
+from ..indicators import ASSISTED, assisted_values
 from ..models import Enterprise, LedgerRecord
 from .models import Response, ResponseStatus
-from .selectors import Aggregates, aggregates_by_unit, counted_responses_in, response_aggregates_by_subtree
+from .selectors import Aggregates, counted_responses_in, response_aggregates_by_subtree
 
 Q = Source.QUESTIONNAIRE
 
@@ -115,17 +117,26 @@ READERS |= {key: _item_reader(item) for key, item in SATISFACTION_ITEMS.items()}
 READERS |= {key: _metric_reader(m) for key, m in METRICS.items()}
 
 
+def questionnaire_aggregates(units: Sequence[Scope], years: Sequence[int]) -> dict[tuple[str, int], Aggregates]:
+    """The questionnaire's aggregates of each unit and year, every year at once: the counted questionnaires
+    grouped by unit and year, the response rate over the catalogue's assisted enterprises (the ledger's figure,
+    taken from the ledger's own computation when the same ``compute`` asks for it)."""
+    assisted = values_of(ASSISTED.key, units=units, years=years)
+    if assisted is None:
+        assisted = assisted_values(units, years)
+    return response_aggregates_by_subtree(responses=counted_responses_in(years), units=units, years=years,
+                                          assisted=assisted)
+
+
 @indicator_source(RESPONSE_RATE, SUBMITTED, EFFECT_OBVIOUS, EFFECT_VERY, SATISFACTION, SAT_TRAINING, SAT_CB_ABILITY,
                   SAT_CB_ATTITUDE, SAT_POLICY, SAT_FOLLOW_UP, MATURITY_ROSE, BURDEN, REVENUE, SALES, PROFIT,
                   QUALITY_COST, FIRST_PASS, CUSTOMER_SAT)
 def questionnaire_indicators(units: Sequence[Scope], years: Sequence[int],
                              period: bool = False) -> Mapping[str, Values]:
     out: dict[str, Values] = {key: {} for key in READERS}
-    for year in years:
-        aggregates = aggregates_by_unit(year=year, units=units)  # type: ignore[arg-type]
-        for code, agg in aggregates.items():
-            for key, read in READERS.items():
-                out[key][(code, year)] = read(agg)
+    for at, agg in questionnaire_aggregates(units, years).items():
+        for key, read in READERS.items():
+            out[key][at] = read(agg)
     return out
 
 

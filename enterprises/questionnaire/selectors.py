@@ -40,7 +40,7 @@ their number.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -202,16 +202,20 @@ def counted_responses_in(years: Sequence[int]) -> QuerySet[Response]:
         assisted_that_year)
 
 
-def response_aggregates_by_subtree(*, responses: QuerySet[Response], units: Sequence[Scope],
-                                   years: Sequence[int]) -> dict[tuple[str, int], Aggregates]:
+def response_aggregates_by_subtree(*, responses: QuerySet[Response], units: Sequence[Scope], years: Sequence[int],
+                                   assisted: Mapping[tuple[str, int], Any] | None = None
+                                   ) -> dict[tuple[str, int], Aggregates]:
     """The aggregates of ``responses`` (counted ones: ``counted_responses_in`` narrowed down) in each unit's subtree
-    and year, ``{(unit code, year): Aggregates}``, without the assisted enterprises (``assisted`` 0, so no response
-    rate): one query per depth of the units for all the years (``reporting.indicators.by_subtree``; every
-    aggregate is a sum or a count, so the country adds up from its provinces)."""
+    and year, ``{(unit code, year): Aggregates}``: one query per depth of the units for all the years
+    (``reporting.indicators.by_subtree``; every aggregate is a sum or a count, so the country adds up from its
+    provinces). ``assisted`` gives the assisted enterprises per unit and year (the catalogue's
+    ``assisted_enterprises``, the same count as ``assisted_enterprises(year)``'s) for the response rate and an
+    entry for each unit and year with assisted enterprises; without it ``assisted`` is 0 and there is no rate."""
     exprs = _expressions()
     rows = by_subtree(responses, path="enterprise__district__path", year="programme_year_id", units=units,
                       years=years, additive=exprs, **exprs)
-    return {at: _build(0, row) for at, row in rows.items()}
+    counts = {at: int(n) for at, n in (assisted or {}).items() if n}
+    return {at: _build(counts.get(at, 0), rows.get(at)) for at in rows.keys() | counts.keys()}
 
 
 PROVINCE_PATH_LENGTH = len("000000/110000/")

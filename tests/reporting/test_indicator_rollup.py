@@ -215,3 +215,26 @@ def test_the_pilots_very_obvious_rate(pilot_year):
     assert t.get("q_effect_very_obvious", "000000", 2025) == pytest.approx(400 / 6)  # A C D E of A–F
     only_provinces = compute(keys, units=units("120000", "130000"), years=[2025])
     assert only_provinces.get("q_effect_very_obvious_pilots", "120000", 2025) == pytest.approx(50.0)
+
+
+def test_the_questionnaire_takes_the_assisted_enterprises_from_the_ledger_once(pilot_year):
+    """The response rate's denominator is the catalogue's assisted enterprises: asked for together, the ledger counts
+    them once for both; asked for alone, the questionnaire counts them itself — the same figures either way."""
+    asked = units("000000", "120000", "130000", "120113", "130104")
+    keys = ["q_response_rate", "q_submitted", "q_effect_very_obvious"]
+    with CaptureQueriesContext(connection) as together_queries:
+        together = compute([*keys, "assisted_enterprises", "ledger_cbs"], units=asked, years=[2024, 2025])
+    alone = compute(keys, units=asked, years=[2024, 2025])
+    assert {k: together.values[k] for k in keys} == alone.values
+    assert alone.get("q_response_rate", "000000", 2025) == pytest.approx(600 / 7)  # A–F of A–F and H (G: no ledger)
+    assert alone.get("q_submitted", "120000", 2025) == 4  # A B C D
+    assert alone.get("q_response_rate", "120113", 2025) == pytest.approx(200 / 3)  # A B of A B H
+    assert together.get("assisted_enterprises", "000000", 2025) == 7
+    with CaptureQueriesContext(connection) as ledger_queries:
+        compute(["assisted_enterprises", "ledger_cbs"], units=asked, years=[2024, 2025])
+
+    def counting_assisted(queries: CaptureQueriesContext) -> int:
+        return sum('COUNT(DISTINCT "enterprises_ledgerrecord"."enterprise_id")' in q["sql"]
+                   for q in queries.captured_queries)
+
+    assert counting_assisted(together_queries) == counting_assisted(ledger_queries) > 0  # none more for the rate
