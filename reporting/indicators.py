@@ -11,8 +11,9 @@ computes a catalogue figure by its own code.
 A source function takes the units (each stands for its whole subtree: the country, a province with everything in
 it, a district) and the programme years, and returns ``{key: {(unit code, year): value}}`` for the indicators it
 registered, set-based: one ``GROUP BY`` per distinct depth of the units asked for (:func:`by_subtree`), whatever
-their number. A missing ``(code, year)`` is "no data" (shown "—"), never 0; a source returns 0 only where the data
-says 0.
+their number — fewer where a unit's additive figures add up from the units one level below it. A missing
+``(code, year)`` is "no data" (shown "—"), never 0; a source returns 0 only where the data says 0. A source whose
+figures build on another source's takes them with :func:`values_of` (computed once per ``compute``).
 """
 
 from __future__ import annotations
