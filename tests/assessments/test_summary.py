@@ -32,15 +32,15 @@ def _ledger(cb, enterprise, **values):
 
 @pytest.fixture
 def data(monkeypatch):
-    def aggregates(*, year, units):  # the questionnaire's aggregates, as its selectors would give them
+    def aggregates(units, years):  # the questionnaire's aggregates, as its selectors would give them
         agg = Aggregates(
             assisted=10, submitted=8, response_rate=80.0,
             metric_changes={"revenue": 10.2, "sales": 10.9, "profit_margin": 8.3, "quality_cost": -6.0},
             satisfaction_rates={"training": 96.4, "cb_ability": 97.0}, effect_obvious_rate=90.0,
             effect_very_obvious_rate=63.0, maturity_rose_rate=70.0, burden_rate=60.0, result_indicators={})
-        return {u.code: agg for u in units} if year == 2023 else {}
+        return {(u.code, 2023): agg for u in units} if 2023 in years else {}
 
-    monkeypatch.setattr("enterprises.questionnaire.indicators.aggregates_by_unit", aggregates)
+    monkeypatch.setattr("enterprises.questionnaire.indicators.questionnaire_aggregates", aggregates)
     for code, policies, credit, subsidy in (("120000", 600, Decimal("2000000"), Decimal("20000")),
                                             ("130000", 508, Decimal("1200000"), Decimal("17000"))):
         SelfAssessment.objects.create(programme_year_id=2023, unit=unit(code), status=SelfAssessmentStatus.ACCEPTED,

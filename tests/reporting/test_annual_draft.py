@@ -78,10 +78,10 @@ def pilot_rate(monkeypatch):
 def data(monkeypatch, pilot_rate):
     """2022 and 2023 of three provinces (Tianjin with three districts of its own), the questionnaire's results of both
     years, ledger records of 2023 only, two pilots in Tianjin, three cases (two recommended to HQ)."""
-    def aggregates(*, year, units, **_filters):  # the questionnaire's aggregates, as its selectors would give them
-        return {u.code: QUESTIONNAIRE[year] for u in units} if year in QUESTIONNAIRE else {}
+    def aggregates(units, years):  # the questionnaire's aggregates, as its selectors would give them
+        return {(u.code, y): QUESTIONNAIRE[y] for u in units for y in years if y in QUESTIONNAIRE}
 
-    monkeypatch.setattr("enterprises.questionnaire.indicators.aggregates_by_unit", aggregates)
+    monkeypatch.setattr("enterprises.questionnaire.indicators.questionnaire_aggregates", aggregates)
     _sa("120000", YEAR, incentive_policies=600, government_plan_policies=50, credit_policies=100,
         credit_support=Decimal("2000000"), fiscal_subsidies=Decimal("20000"), cross_department_policies=120,
         cbs_involved=300, training_sessions=9000, papers=400)
