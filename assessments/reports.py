@@ -283,16 +283,12 @@ def summary_data(*, year: int, scope: OrgUnit) -> Summary:
     with its value the year before and the change."""
     table = indicators.compute(SUMMARY_KEYS, units=[scope], years=[year - 1, year])
     figures: list[Figure] = []
-    sources_with_data: set[str] = set()
     for ind in indicators.indicators(SUMMARY_KEYS):
         value = table.get(ind.key, scope.code, year)
         previous = table.get(ind.key, scope.code, year - 1)
-        if value is not None:
-            sources_with_data.add(ind.source)
         figures.append(Figure(ind.key, str(ind.name), value, ind.unit, str(ind.source.label), ind.format(value),
                               previous, ind.change(value, previous, previous_year=year - 1)))
-    sources = dict.fromkeys(indicators.Source(ind.source) for ind in indicators.indicators(SUMMARY_KEYS))
-    missing = [str(source.label) for source in sources if source not in sources_with_data]
+    missing = [str(source.label) for source in table.sources_without_data(SUMMARY_KEYS, scope.code, year)]
     s = Summary(year=year, scope=scope, figures=figures, paragraph="", missing=missing)
     s.paragraph = _paragraph(s)
     return s

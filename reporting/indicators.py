@@ -219,6 +219,13 @@ class Table:
     def series(self, key: str, code: str, years: Sequence[int]) -> list[Number | None]:
         return [self.get(key, code, y) for y in years]
 
+    def sources_without_data(self, keys: Iterable[str], code: str, year: int) -> list[Source]:
+        """The sources of ``keys`` (in catalogue order) none of whose figures has a value for ``code`` in
+        ``year``: what a report says it has no data from yet."""
+        sources = dict.fromkeys(Source(ind.source) for ind in indicators(keys))
+        with_data = {ind.source for ind in indicators(keys) if self.get(ind.key, code, year) is not None}
+        return [source for source in sources if source not in with_data]
+
 
 @dataclass
 class _Computing:

@@ -74,6 +74,12 @@ def format_value(value: Any, unit: str, *, digits: int = 1) -> str:
     return f"{text}{scale}{unit}"
 
 
+def points_text(points: Any) -> str:
+    """A difference of two percentages as the number of 百分点, without its sign (the words say which way):
+    one decimal, trailing zeros dropped ("11.2", "7")."""
+    return _trim(f"{abs(_round(_decimal(points), 1)):f}")
+
+
 def change_text(current: Any, previous: Any, unit: str, *, previous_year: int) -> str:
     """The change on the year before as the seeds write it: a percentage for counts and money ("比2022年增加93%"),
     percentage points for a percentage ("比2022年下降7个百分点"). Empty when either year has no data, or when the
@@ -87,7 +93,7 @@ def change_text(current: Any, previous: Any, unit: str, *, previous_year: int) -
             return _("与%(year)s年持平") % {"year": previous_year}
         word = _("增加") if points > 0 else _("下降")
         return _("比%(year)s年%(word)s%(points)s个百分点") % {
-            "year": previous_year, "word": word, "points": _trim(f"{abs(points):f}")}
+            "year": previous_year, "word": word, "points": points_text(points)}
     if prev == 0:
         return ""
     pct = _round((cur - prev) * 100 / abs(prev), 0 if abs(cur - prev) * 100 / abs(prev) >= 10 else 1)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone, translation
@@ -24,7 +23,7 @@ from reporting import indicators
 from reporting.analytics.dashboard import MAP_KEY, map_svg
 from reporting.analytics.scope import sub_units
 from reporting.charts import BarRow, bar_chart
-from reporting.numbers import NO_DATA, number_text
+from reporting.numbers import NO_DATA, number_text, points_text
 
 from .draft import Block, Draft, Heading, Number, Paragraph, Picture, Run, Table, number, placeholder, text
 
@@ -256,10 +255,6 @@ def _assistance(w: _Writer, pictures: int) -> Paragraph:
     return Paragraph(runs, lead="（二）优化精准帮扶，强企强链效能更加显著。")
 
 
-def _points(points: Decimal) -> str:
-    return f"{abs(points).normalize():f}"
-
-
 def _regions(w: _Writer) -> Paragraph:
     """（三）: the pilots, and how their enterprises' "非常明显" rate compares with the scope's."""
     runs: list[Run] = [text("一是助推区域经济高质量发展。", bold=True),
@@ -283,9 +278,9 @@ def _regions(w: _Writer) -> Paragraph:
         average = f"{w.where}平均水平"
         if points is not None:
             if points > 0:
-                runs.append(text(f"，超过{average}{_points(points)}个百分点"))
+                runs.append(text(f"，超过{average}{points_text(points)}个百分点"))
             elif points < 0:
-                runs.append(text(f"，低于{average}{_points(points)}个百分点"))
+                runs.append(text(f"，低于{average}{points_text(points)}个百分点"))
             else:
                 runs.append(text(f"，与{average}持平"))
         runs.append(text("。"))
@@ -357,9 +352,7 @@ def _pictures(w: _Writer) -> list[Picture]:
 
 
 def _missing_sources(w: _Writer) -> None:
-    with_data = {ind.source for ind in indicators.indicators(SCOPE_KEYS) if w.value(ind.key) is not None}
-    sources = dict.fromkeys(indicators.Source(ind.source) for ind in indicators.indicators(SCOPE_KEYS))
-    missing = [str(s.label) for s in sources if s not in with_data]
+    missing = [str(s.label) for s in w.table.sources_without_data(SCOPE_KEYS, w.scope.code, w.year)]
     if missing:
         w.notes.append(f"{w.year}年暂无数据：{'、'.join(missing)}（相应数字写作“—”）。")
     not_yet = sum(1 for u in w.subs if not w.sub_table.get("sa_submitted", u.code, w.year))
