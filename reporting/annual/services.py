@@ -16,6 +16,7 @@ from portal.services import role_of
 from programme.models import COUNTRY_CODE, OrgUnit, OrgUnitLevel
 from reporting.models import Job
 
+from .builder import STEPS as BUILDER_STEPS
 from .builder import build_draft
 from .docx import draft_docx
 from .draft import Draft
@@ -47,21 +48,17 @@ def scope_for(user: User) -> OrgUnit:
 
 def render(*, year: int, scope: OrgUnit, progress: Progress | None = None) -> Rendered:
     """The draft of ``scope``'s report on ``year`` and its two files."""
-    steps: list[int] = [0, 1]
+    total = BUILDER_STEPS + WRITER_STEPS
 
-    def builder_progress(done: int, total: int) -> None:
-        steps[:] = [done, total]
+    def step(done: int, _of: int = BUILDER_STEPS) -> None:  # the builder counts its own steps of the total
         if progress:
-            progress(done, total + WRITER_STEPS)
+            progress(done, total)
 
-    draft = build_draft(year=year, scope=scope, progress=builder_progress)
-    done, total = steps[1], steps[1] + WRITER_STEPS
+    draft = build_draft(year=year, scope=scope, progress=step)
     docx = draft_docx(draft)
-    if progress:
-        progress(done + 1, total)
+    step(BUILDER_STEPS + 1)
     pdf = draft_pdf(draft)
-    if progress:
-        progress(done + 2, total)
+    step(BUILDER_STEPS + 2)
     return Rendered(draft=draft, docx=docx, pdf=pdf)
 
 
