@@ -57,6 +57,22 @@ def data(monkeypatch):
     _ledger(cb2, e3, certification_fee=Decimal("9000"), fee_reduction=Decimal("500"))
 
 
+
+def test_a_fall_is_written_as_a_fall_not_a_negative_rise(data, monkeypatch):
+    """Revenue, sales and profit that went down read "下降3.0%", never "提升-3.0%"; a quality cost that went up reads
+    "上升"."""
+    falling = Aggregates(
+        assisted=10, submitted=8, response_rate=80.0,
+        metric_changes={"revenue": -3.0, "sales": -1.5, "profit_margin": -0.5, "quality_cost": 2.0},
+        satisfaction_rates={}, effect_obvious_rate=None, effect_very_obvious_rate=None, maturity_rose_rate=None,
+        burden_rate=None, result_indicators={})
+    monkeypatch.setattr("enterprises.questionnaire.indicators.questionnaire_aggregates",
+                        lambda units, years: {(u.code, 2023): falling for u in units} if 2023 in years else {})
+    s = summary_data(year=2023, scope=unit("000000"))
+    assert ("年度营收平均下降3.0%，年产品销售额下降1.5%，年利润率下降0.5%，质量成本控制率上升2.0%"
+            in s.paragraph), s.paragraph
+    assert "-" not in s.paragraph
+
 def test_national_summary_figures(data):
     s = summary_data(year=2023, scope=unit("000000"))
     assert s.get("sa_incentive_policies") == 1108  # 600 + 508
