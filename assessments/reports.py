@@ -308,7 +308,8 @@ class Part:
     subject: str = ""
 
 
-def _way(value: Any, up: str, down: str) -> str:
+def direction_word(value: Any, up: str = "提升", down: str = "下降") -> str:
+    """The word that says which way a change went, for a figure written without its sign after it."""
     return down if value is not None and value < 0 else up
 
 
@@ -331,11 +332,11 @@ def summary_parts(*, year: int, scope: OrgUnit, value: Callable[[str], Any]) -> 
         revenue, sales, profit, cost = (value(k) for k in ("q_revenue", "q_sales", "q_profit_margin",
                                                            "q_quality_cost"))
         parts += [
-            Part(f"据统计，{year}年参与提升行动的小微企业年度营收平均{_way(revenue, '提升', '下降')}"),
+            Part(f"据统计，{year}年参与提升行动的小微企业年度营收平均{direction_word(revenue)}"),
             Part(key="q_revenue", magnitude=True),
-            Part(f"，年产品销售额{_way(sales, '提升', '下降')}"), Part(key="q_sales", magnitude=True),
-            Part(f"，年利润率{_way(profit, '提升', '下降')}"), Part(key="q_profit_margin", magnitude=True),
-            Part(f"，质量成本控制率{_way(cost, '上升', '下降') if cost is not None else '变化'}"),
+            Part(f"，年产品销售额{direction_word(sales)}"), Part(key="q_sales", magnitude=True),
+            Part(f"，年利润率{direction_word(profit)}"), Part(key="q_profit_margin", magnitude=True),
+            Part(f"，质量成本控制率{direction_word(cost, '上升', '下降') if cost is not None else '变化'}"),
             Part(key="q_quality_cost", magnitude=True), Part("。"),
         ]
     return parts

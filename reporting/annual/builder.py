@@ -17,7 +17,14 @@ from typing import Any
 from django.utils import timezone, translation
 
 from assessments.models import FIGURE_FIELDS, Evaluation, EvaluationStatus
-from assessments.reports import SUMMARY_KEYS, ScoreSheet, score_sheet_data, short_name, summary_parts
+from assessments.reports import (
+    SUMMARY_KEYS,
+    ScoreSheet,
+    direction_word,
+    score_sheet_data,
+    short_name,
+    summary_parts,
+)
 from programme.models import FIRST_PROGRAMME_YEAR, OrgUnit, OrgUnitLevel
 from reporting import indicators
 from reporting.analytics.dashboard import MAP_KEY, map_svg
@@ -122,8 +129,7 @@ class _Writer:
         return any(indicators.indicator(k) is not None and self.value(k) is not None for k in keys)
 
     def direction(self, key: str, up: str = "提升", down: str = "下降") -> str:
-        value = self.value(key)
-        return down if value is not None and value < 0 else up
+        return direction_word(self.value(key), up, down)
 
 
 # --------------------------------------------------------------------------- the sections
