@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.dashboard import Tile, dashboard_panel
-from portal.figures import cached_figures, scope_of, wide_scope
+from portal.figures import cached_figures, recompute, refreshable, scope_of, wide_scope
 from portal.roles import Role
 from portal.services import role_of
 from programme.dashboard import COUNT_ROLES, cb_counted_by_ledger, unit_figures
@@ -31,6 +31,13 @@ def ledger_counts(*, user: User) -> dict[str, int]:
     return counts
 
 
+@refreshable
+def _ledger_counts_of(user_id: int) -> dict[str, int]:
+    from django.contrib.auth import get_user_model
+
+    return ledger_counts(user=get_user_model().objects.get(pk=user_id))
+
+
 @dashboard_panel(slot="counts", order=20)
 def ledger_counts_panel(request: HttpRequest) -> dict[str, Any] | None:
     """The enterprises and ledger records in the user's scope (after programme's unit and CB tiles)."""
@@ -41,7 +48,7 @@ def ledger_counts_panel(request: HttpRequest) -> dict[str, Any] | None:
     # Kept for a minute for HQ and provincial users (national and provincial counts scan the whole ledger), live
     # for the others; the role is part of the key as the counts branch on it.
     figures = cached_figures("dashboard:enterprises", scope_of(user), user.role,
-                             compute=lambda: ledger_counts(user=user), live=not wide_scope(user))
+                             compute=recompute(_ledger_counts_of, user.pk), live=not wide_scope(user))
     counts = figures.value
     tiles = []
     if "certification_bodies" in counts:

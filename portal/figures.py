@@ -13,16 +13,24 @@ older entry unreachable (they expire on their own).
 
 Only large scopes are worth caching; a district's or a CB's figures are cheap and computed live
 (``live=True``), with the same "as of" time so the pages look the same.
+
+In production the request never pays for a refresh: a computation given as a :class:`Recompute` (a function
+registered with :func:`refreshable` and its JSON-serialisable arguments) is refreshed by the Celery worker in the
+last quarter of its minute, while every request keeps reading the cached figures. Only a cold key (nobody asked for
+it in the last minute) is computed in the request. In the embedded runtime (Celery eager) the request computes the
+refresh itself, as it does where the broker cannot be reached.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from django.conf import settings
 from django.core.cache import cache
@@ -45,6 +53,39 @@ REFRESH_CLAIM_SECONDS = 10
 class Figures(Generic[T]):
     value: T
     as_of: datetime  # when the figures were computed
+
+
+_REFRESHABLE: dict[str, Callable[..., Any]] = {}
+_REFRESHING: ContextVar[bool] = ContextVar("_REFRESHING", default=False)
+
+
+def refreshable(func: Callable[..., T]) -> Callable[..., T]:
+    """Register ``func`` (module level, JSON-serialisable arguments) as a computation the worker may run to refresh
+    cached figures. Only registered names are run: a message on the broker cannot name any other function."""
+    _REFRESHABLE[_name(func)] = func
+    return func
+
+
+def _name(func: Callable[..., Any]) -> str:
+    return f"{func.__module__}.{func.__qualname__}"
+
+
+@dataclass(frozen=True)
+class Recompute(Generic[T]):
+    """A computation the worker can repeat: a :func:`refreshable` function and its arguments."""
+
+    name: str
+    args: tuple[Any, ...]
+
+    def __call__(self) -> T:
+        return cast("T", _REFRESHABLE[self.name](*self.args))
+
+
+def recompute(func: Callable[..., T], *args: Any) -> Recompute[T]:
+    name = _name(func)
+    if _REFRESHABLE.get(name) is not func:
+        raise ValueError(f"{name} is not registered with @refreshable")
+    return Recompute(name, args)
 
 
 def scope_of(user: User) -> str:
@@ -77,26 +118,71 @@ def cached_figures(topic: str, *parts: Any, compute: Callable[[], T], live: bool
     if live or seconds <= 0:
         return Figures(compute(), timezone.now())
     try:
-        generation = cache.get(_generation_key(topic), 0)
-        digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
-        key = f"{PREFIX}:{topic}:{generation}:{digest}"
-        hit = cache.get(key)
+        key = _key(topic, parts)
+        # A worker refreshing figures computes what they are made of afresh too, so they are no older than it.
+        hit = None if _REFRESHING.get() else cache.get(key)
     except Exception:  # the cache is an optimisation: without it, compute
         logger.warning("figures cache unavailable", exc_info=True)
         return Figures(compute(), timezone.now())
-    # In the last quarter of their minute, one request (the one that takes the refresh mark) computes the
-    # figures afresh while the others keep the cached ones: no crowd of identical national queries when
-    # they expire, and still never older than FIGURES_CACHE_SECONDS.
-    if isinstance(hit, Figures) and (
-        (timezone.now() - hit.as_of).total_seconds() < seconds * REFRESH_AFTER or not _claim_refresh(key)
-    ):
-        return hit
+    # In the last quarter of their minute, one request (the one that takes the refresh mark) has the figures
+    # computed afresh — by the worker where it can be, else itself — while the others keep the cached ones: no
+    # crowd of identical national queries when they expire, and still never older than FIGURES_CACHE_SECONDS.
+    if isinstance(hit, Figures):
+        if (timezone.now() - hit.as_of).total_seconds() < seconds * REFRESH_AFTER or not _claim_refresh(key):
+            return hit
+        if isinstance(compute, Recompute) and _refresh_in_worker(compute, key, seconds):
+            return hit
+    return _store(key, compute, seconds)
+
+
+def _key(topic: str, parts: tuple[Any, ...]) -> str:
+    generation = cache.get(_generation_key(topic), 0)
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+    return f"{PREFIX}:{topic}:{generation}:{digest}"
+
+
+def _store(key: str, compute: Callable[[], T], seconds: int) -> Figures[T]:
     figures = Figures(compute(), timezone.now())
     try:
         cache.set(key, figures, seconds)
     except Exception:
         logger.warning("figures cache unavailable", exc_info=True)
     return figures
+
+
+def _refresh_in_worker(computation: Recompute[Any], key: str, seconds: int) -> bool:
+    """Hand the refresh to the Celery worker; False where there is none (eager) or the broker is unreachable."""
+    from .tasks import refresh_figures
+
+    if refresh_figures.app.conf.task_always_eager:
+        return False
+    try:
+        refresh_figures.delay(computation.name, list(computation.args), key, seconds)
+    except Exception:
+        logger.warning("figures refresh not queued; computed in the request", exc_info=True)
+        return False
+    return True
+
+
+def run_refresh(name: str, args: list[Any], key: str, seconds: int) -> None:
+    """The worker's side of a refresh: compute the registered function afresh (and what it reads through this
+    cache) and store it under the key the request computed."""
+    func = _REFRESHABLE.get(name)
+    if func is None:
+        logger.warning("figures refresh: %s is not registered", name)
+        return
+    with refreshing():
+        _store(key, lambda: func(*args), seconds)
+
+
+@contextmanager
+def refreshing() -> Iterator[None]:
+    """Compute every cached figure read inside afresh (and store it): what a worker's refresh does."""
+    token = _REFRESHING.set(True)
+    try:
+        yield
+    finally:
+        _REFRESHING.reset(token)
 
 
 def _claim_refresh(key: str) -> bool:

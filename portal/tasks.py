@@ -13,6 +13,15 @@ def send_deadline_reminders() -> int:
     return _send()
 
 
+@shared_task(name="portal.tasks.refresh_figures", ignore_result=True, acks_late=False)
+def refresh_figures(name: str, args: list[Any], key: str, seconds: int) -> None:
+    """Cached figures in the last quarter of their minute, computed afresh off the request (portal/figures.py).
+    Not acknowledged late: a refresh lost with its worker is taken up by the next request's claim."""
+    from .figures import run_refresh
+
+    run_refresh(name, args, key, seconds)
+
+
 @shared_task(name=HEARTBEAT_TASK, ignore_result=True)
 def heartbeat() -> None:
     """Sent by beat every HEALTH_HEARTBEAT_SECONDS; the worker that runs it records its heartbeat (the beat

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.dashboard import Tile, dashboard_panel
-from portal.figures import cached_figures, scope_of, wide_scope
+from portal.figures import cached_figures, recompute, refreshable, scope_of, wide_scope
 from portal.roles import Role
 from portal.services import role_of
 
@@ -72,6 +72,13 @@ def unit_counts(*, user: User) -> dict[str, int]:
     return counts
 
 
+@refreshable
+def _unit_counts_of(user_id: int) -> dict[str, int]:
+    from django.contrib.auth import get_user_model
+
+    return unit_counts(user=get_user_model().objects.get(pk=user_id))
+
+
 @dashboard_panel(slot="counts", order=10)
 def unit_counts_panel(request: HttpRequest) -> dict[str, Any] | None:
     user: Any = request.user
@@ -81,7 +88,7 @@ def unit_counts_panel(request: HttpRequest) -> dict[str, Any] | None:
     # Kept for a minute for HQ and provincial users, live for the others. The role is part of the key as well as
     # the scope: the counts branch on it (a superuser whose role is "cb" sees every row, yet its CB tile counts one).
     figures = cached_figures("dashboard:programme", scope_of(user), user.role,
-                             compute=lambda: unit_counts(user=user), live=not wide_scope(user))
+                             compute=recompute(_unit_counts_of, user.pk), live=not wide_scope(user))
     counts = figures.value
     tiles = []
     if role in UNIT_ROLES:

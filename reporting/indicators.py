@@ -32,7 +32,7 @@ from django.db.models.functions import Substr
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from portal.figures import Figures, cached_figures
+from portal.figures import Figures, cached_figures, recompute, refreshable
 
 from .numbers import change_text, change_value, format_value
 
@@ -85,11 +85,31 @@ ALL_LEVELS = frozenset(Level.values)
 
 
 class Scope(Protocol):
-    """What a source needs of a unit (``programme.OrgUnit`` is one)."""
+    """What a source needs of a unit (``programme.OrgUnit`` is one, :class:`ScopeRef` another)."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def level(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class ScopeRef:
+    """A unit as a source sees it, rebuilt from :func:`scope_refs` (a worker's refresh gets JSON, not units)."""
 
     code: str
     path: str
     level: str
+
+
+def scope_refs(units: Iterable[Scope]) -> list[list[str]]:
+    return [[u.code, u.path, u.level] for u in units]
+
+
+def scopes(refs: Iterable[Sequence[str]]) -> list[ScopeRef]:
+    return [ScopeRef(*ref) for ref in refs]
 
 
 @dataclass(frozen=True)
@@ -346,7 +366,13 @@ def figures(keys: Iterable[str], *, units: Sequence[Scope], years: Sequence[int]
     codes = sorted(u.code for u in units)
     year_list = sorted(set(years))
     return cached_figures("indicators", key_list, codes, year_list,
-                          compute=lambda: compute(key_list, units=units, years=year_list), live=not is_large(units))
+                          compute=recompute(_computed, key_list, scope_refs(units), year_list),
+                          live=not is_large(units))
+
+
+@refreshable
+def _computed(keys: list[str], units: list[list[str]], years: list[int]) -> Table:
+    return compute(keys, units=scopes(units), years=years)
 
 
 # --------------------------------------------------------------------------- helpers for the sources

@@ -62,7 +62,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Substr
 
-from portal.figures import Figures, cached_figures
+from portal.figures import Figures, cached_figures, recompute, refreshable
 from portal.models import User
 from portal.roles import Role
 from programme.models import COUNTRY_CODE, OrgUnit, OrgUnitLevel
@@ -310,7 +310,7 @@ def response_counts_figures(*, year: int, unit: OrgUnit) -> Figures[ResponseCoun
     """``response_counts``, kept for a minute for the country and the provinces. The figures are those of
     the unit's subtree whoever asks: callers check that the user may see the unit."""
     return cached_figures(figures_topic(year), "counts", unit.code,
-                          compute=lambda: response_counts(year=year, unit=unit), live=not _large(unit))
+                          compute=recompute(_response_counts_of, year, unit.code), live=not _large(unit))
 
 
 def aggregates_by_unit_figures(*, year: int, units: Sequence[OrgUnit]) -> Figures[dict[str, Aggregates]]:
@@ -318,8 +318,19 @@ def aggregates_by_unit_figures(*, year: int, units: Sequence[OrgUnit]) -> Figure
     same for whoever asks: callers check that the user may see every unit)."""
     codes = sorted(u.code for u in units)
     return cached_figures(figures_topic(year), "aggregates", codes,
-                          compute=lambda: aggregates_by_unit(year=year, units=units),
+                          compute=recompute(_aggregates_of, year, [u.code for u in units]),
                           live=not any(_large(u) for u in units))
+
+
+@refreshable
+def _response_counts_of(year: int, code: str) -> ResponseCounts:
+    return response_counts(year=year, unit=OrgUnit.objects.get(code=code))
+
+
+@refreshable
+def _aggregates_of(year: int, codes: list[str]) -> dict[str, Aggregates]:
+    by_code = OrgUnit.objects.in_bulk(codes, field_name="code")
+    return aggregates_by_unit(year=year, units=[by_code[c] for c in codes if c in by_code])
 
 
 def aggregates_for_enterprises(*, year: int, enterprises: QuerySet[Enterprise]) -> Aggregates:

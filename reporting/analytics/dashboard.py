@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any, cast
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
 
 from assessments.models import SelfAssessment
 from enterprises.questionnaire.models import QuestionnaireVersion
-from portal.figures import cached_figures
+from portal.figures import cached_figures, recompute, refreshable
 from programme.models import CertificationBody, OrgUnit, OrgUnitLevel
 from reporting.charts import BarRow, bar_chart
 from reporting.indicators import Indicator, Table, compute_by_body, figures, indicator, is_large
@@ -338,6 +338,12 @@ def _by_cb(unit: OrgUnit, year: int,
     return charts
 
 
+@refreshable
+def _panel_of(code: str, year: int, language: str) -> Panel:
+    with override(language):
+        return build_panel(OrgUnit.objects.get(code=code), year)
+
+
 def analytics_panel(request: HttpRequest) -> dict[str, Any] | None:
     """The dashboard card of HQ, provincial and district staff."""
     user = cast("User", request.user)
@@ -350,8 +356,9 @@ def analytics_panel(request: HttpRequest) -> dict[str, Any] | None:
     year = current_year()
     # The rendered panel depends only on the unit, the year and the language (its links and labels), never on
     # who asks beyond that: the unit is the user's own.
-    timed = cached_figures("analytics:dashboard", unit.code, year, get_language(),
-                           compute=lambda: build_panel(unit, year), live=not is_large([unit]))
+    language = get_language()
+    timed = cached_figures("analytics:dashboard", unit.code, year, language,
+                           compute=recompute(_panel_of, unit.code, year, language), live=not is_large([unit]))
     panel = timed.value
     return {"template": "reporting/analytics/_dashboard_panel.html", "title": _("数据分析"), "panel": panel,
             "as_of": panel.as_of, "year": year, "status_labels": status_labels(),

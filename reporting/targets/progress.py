@@ -28,8 +28,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portal.figures import cached_figures
-from reporting.indicators import Indicator, Scope, compute, compute_period, indicator, is_large
+from portal.figures import cached_figures, recompute, refreshable
+from reporting.indicators import Indicator, Scope, compute, compute_period, indicator, is_large, scope_refs, scopes
 from reporting.numbers import NO_DATA, PERCENT, format_value
 
 from .models import Counting
@@ -282,17 +282,21 @@ def _figures(units: Sequence[Scope], keys: list[str], years: list[int], counting
     all ``units`` at once (the catalogue is set-based), cached for the country and the provinces like every
     catalogue figure."""
 
-    def work() -> dict[str, Any]:
-        if counting == Counting.CUMULATIVE:
-            period = compute_period(keys, units=units, years=years)
-            return {k: {u.code: period.get(k, {}).get(u.code) for u in units} for k in keys}
-        table = compute(keys, units=units, years=years)
-        return {k: {u.code: {y: table.get(k, u.code, y) for y in years} for u in units} for k in keys}
-
     kind = "period" if counting == Counting.CUMULATIVE else "years"
     codes = sorted(u.code for u in units)
-    return cached_figures(CACHE_TOPIC, kind, codes, sorted(keys), years, compute=work,
+    return cached_figures(CACHE_TOPIC, kind, codes, sorted(keys), years,
+                          compute=recompute(_computed, scope_refs(units), keys, years, counting),
                           live=not is_large(units)).value
+
+
+@refreshable
+def _computed(refs: list[list[str]], keys: list[str], years: list[int], counting: str) -> dict[str, Any]:
+    units = scopes(refs)
+    if counting == Counting.CUMULATIVE:
+        period = compute_period(keys, units=units, years=years)
+        return {k: {u.code: period.get(k, {}).get(u.code) for u in units} for k in keys}
+    table = compute(keys, units=units, years=years)
+    return {k: {u.code: {y: table.get(k, u.code, y) for y in years} for u in units} for k in keys}
 
 
 def _is_country(unit: Scope) -> bool:

@@ -29,6 +29,8 @@ from .faults import HANDLER_MODULE, ROOT, Cluster, PrivateRedis, celery_routed_t
 
 # Redis database 15 is kept for the integration tests; CELERY_TEST_BROKER_URL overrides it.
 BROKER_URL = os.environ.get("CELERY_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
+# The worker's Django cache (figures it refreshes are read here through the same Redis database).
+CACHE_URL = os.environ.get("CELERY_TEST_CACHE_URL", "redis://127.0.0.1:6379/14")
 _database_url = database_url  # the name test_backup_restore.py imports
 
 
@@ -68,6 +70,7 @@ def celery_worker_process(django_db_setup, django_db_blocker) -> Iterator[Worker
         "DATABASE_CONN_MAX_AGE": "0",
         "CELERY_BROKER_URL": BROKER_URL,
         "CELERY_TASK_ALWAYS_EAGER": "0",
+        "REDIS_CACHE_URL": CACHE_URL,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         "PYTHONUNBUFFERED": "1",
     }

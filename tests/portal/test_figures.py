@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from portal.figures import cached_figures, figures_changed, scope_of
+from portal.figures import _key, cached_figures, figures_changed, recompute, refreshable, run_refresh, scope_of
 from tests.factories import CertificationBodyFactory, EnterpriseFactory, cb_user, district_user, hq_user, province_user
 
 pytestmark = pytest.mark.django_db
@@ -142,3 +142,95 @@ def test_one_request_refreshes_figures_near_the_end_of_their_lifetime(settings):
     time.sleep(1.6)  # past three quarters of the lifetime, not yet expired
     assert cached_figures("t", "all", compute=compute).value == 2  # this request refreshes them
     assert cached_figures("t", "all", compute=compute).value == 2  # the fresh ones are kept
+
+
+# --------------------------------------------------------------------------- refreshed by the worker
+
+CALLS: list[str] = []
+
+
+@refreshable
+def _counted(label: str) -> int:
+    CALLS.append(label)
+    return len(CALLS)
+
+
+@refreshable
+def _with_inner(label: str) -> tuple[int, int]:
+    inner = cached_figures("t-inner", label, compute=recompute(_counted, f"inner-{label}"))
+    return len(CALLS), inner.value
+
+
+@pytest.fixture
+def production_celery(monkeypatch):
+    """Celery as in production (not eager), with the refresh task's messages kept here instead of sent."""
+    from portal import tasks
+
+    queued: list[tuple] = []
+    monkeypatch.setitem(tasks.refresh_figures.app.conf, "task_always_eager", False)
+    monkeypatch.setattr(tasks.refresh_figures, "delay", lambda *args: queued.append(args))
+    CALLS.clear()
+    return queued
+
+
+def test_in_production_a_refresh_is_queued_for_the_worker_and_the_request_keeps_the_cached_figures(
+        settings, production_celery):
+    settings.FIGURES_CACHE_SECONDS = 2
+    first = cached_figures("t-worker", "all", compute=recompute(_counted, "x"))
+    assert first.value == 1
+    time.sleep(1.6)  # in the last quarter of the lifetime
+    again = cached_figures("t-worker", "all", compute=recompute(_counted, "x"))
+    assert (again.value, again.as_of, CALLS) == (1, first.as_of, ["x"])  # nothing computed in the request
+    assert cached_figures("t-worker", "all", compute=recompute(_counted, "x")).value == 1
+    assert len(production_celery) == 1  # one refresh for the crowd, with JSON-serialisable arguments
+    name, args, key, seconds = production_celery[0]
+    assert (name, args, seconds) == ("tests.portal.test_figures._counted", ["x"], 2)
+
+    run_refresh(name, args, key, seconds)  # what the worker does with the message
+
+    fresh = cached_figures("t-worker", "all", compute=recompute(_counted, "x"))
+    assert fresh.value == 2 and fresh.as_of > first.as_of and CALLS == ["x", "x"]
+
+
+def test_a_refresh_that_cannot_be_queued_is_computed_in_the_request(settings, production_celery, monkeypatch):
+    from portal import tasks
+
+    def unreachable(*args):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(tasks.refresh_figures, "delay", unreachable)
+    settings.FIGURES_CACHE_SECONDS = 2
+    assert cached_figures("t-down", "all", compute=recompute(_counted, "y")).value == 1
+    time.sleep(1.6)
+    assert cached_figures("t-down", "all", compute=recompute(_counted, "y")).value == 2
+
+
+def test_a_plain_computation_is_still_refreshed_in_the_request(settings, production_celery):
+    settings.FIGURES_CACHE_SECONDS = 2
+    compute = _counter()
+    assert cached_figures("t-plain", "all", compute=compute).value == 1
+    time.sleep(1.6)
+    assert cached_figures("t-plain", "all", compute=compute).value == 2
+    assert production_celery == []
+
+
+def test_a_worker_refresh_computes_the_figures_it_reads_afresh(settings, production_celery):
+    """A refreshed panel made of cached figures is no older than its refresh: the inner figures are recomputed."""
+    settings.FIGURES_CACHE_SECONDS = 60
+    outer = cached_figures("t-outer", "a", compute=recompute(_with_inner, "a"))
+    assert outer.value == (1, 1) and CALLS == ["inner-a"]
+    name, args = "tests.portal.test_figures._with_inner", ["a"]
+    key = _key("t-outer", ("a",))
+    run_refresh(name, args, key, 60)
+    assert CALLS == ["inner-a", "inner-a"]  # not the inner figure cached a moment ago
+    assert cached_figures("t-outer", "a", compute=recompute(_with_inner, "a")).value == (2, 2)
+    assert cached_figures("t-inner", "a", compute=recompute(_counted, "inner-a")).value == 2  # stored too
+
+
+def test_only_registered_functions_are_refreshed(settings):
+    from django.core.cache import cache
+
+    with pytest.raises(ValueError, match="not registered"):
+        recompute(len, "abc")
+    run_refresh("os.system", ["echo hacked"], "figures:v1:t:0:x", 60)  # a forged message
+    assert cache.get("figures:v1:t:0:x") is None
