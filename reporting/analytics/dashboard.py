@@ -3,9 +3,10 @@ sorted bar charts, the completeness table (who has submitted what, on time or la
 HQ's dashboard, the China map of one key indicator.
 
 HQ's sub-units are its 32 provincial units, a province's its districts; a district's panel shows its own figures and
-its certification bodies' share of them. Every figure is the catalogue's (``reporting.indicators.figures``, one call
-per panel); the rendered panel of a country or province is kept for ``FIGURES_CACHE_SECONDS`` per unit, year and
-language (only unit staff who may see the unit get it), so the dashboard's server time stays small.
+its certification bodies' share of them. Every figure is the catalogue's: a country's or province's panel slices its
+family's table (``scope.family_figures``, which the map and the trends read too), a district's reads its own. The
+rendered panel is kept for ``FIGURES_CACHE_SECONDS`` per unit, year and language (only unit staff who may see the unit
+get it) and refreshed by the worker, so the dashboard's server time stays small.
 """
 
 from __future__ import annotations
@@ -28,11 +29,11 @@ from enterprises.questionnaire.models import QuestionnaireVersion
 from portal.figures import cached_figures, recompute, refreshable
 from programme.models import CertificationBody, OrgUnit, OrgUnitLevel
 from reporting.charts import BarRow, bar_chart
-from reporting.indicators import Indicator, Table, compute_by_body, figures, indicator, is_large
+from reporting.indicators import Indicator, Table, compute_by_body, figures, indicator
 from reporting.numbers import format_value
 
 from . import links
-from .scope import COUNTRY, current_year, home_unit, is_staff, sub_units
+from .scope import COUNTRY, current_year, family_figures, home_unit, is_staff, sub_units
 
 if TYPE_CHECKING:
     from portal.models import User
@@ -145,7 +146,7 @@ def build_panel(unit: OrgUnit, year: int) -> Panel:
     subs = sub_units(unit)
     if not subs:
         return _district_panel(unit, year)
-    timed = figures(PANEL_KEYS, units=[unit, *subs], years=[year])
+    timed = family_figures(unit) if year == current_year() else figures(PANEL_KEYS, units=[unit, *subs], years=[year])
     table = timed.value
     has_questionnaire = QuestionnaireVersion.objects.filter(programme_year_id=year).exists()
     sa_pks = dict(SelfAssessment.objects.filter(programme_year_id=year, unit__in=subs)
@@ -355,10 +356,11 @@ def analytics_panel(request: HttpRequest) -> dict[str, Any] | None:
         return None
     year = current_year()
     # The rendered panel depends only on the unit, the year and the language (its links and labels), never on
-    # who asks beyond that: the unit is the user's own.
+    # who asks beyond that: the unit is the user's own. A district's too is kept for the minute (its panel is the
+    # dashboard's largest cost, its time is shown); its count tiles and lists stay live.
     language = get_language()
     timed = cached_figures("analytics:dashboard", unit.code, year, language,
-                           compute=recompute(_panel_of, unit.code, year, language), live=not is_large([unit]))
+                           compute=recompute(_panel_of, unit.code, year, language))
     panel = timed.value
     return {"template": "reporting/analytics/_dashboard_panel.html", "title": _("数据分析"), "panel": panel,
             "as_of": panel.as_of, "year": year, "status_labels": status_labels(),

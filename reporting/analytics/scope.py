@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING
 from django.http import Http404
 from django.utils import timezone
 
+from portal.figures import Figures
 from portal.roles import Role
 from portal.scoping import get_visible_or_404
 from portal.services import role_of
 from programme.models import OrgUnit, OrgUnitLevel, programme_years_to_date
-from reporting.indicators import Indicator, catalogue, indicator
+from reporting.indicators import Indicator, Table, catalogue, figures, indicator
 
 if TYPE_CHECKING:
     from portal.models import User
@@ -54,6 +55,14 @@ def sub_units(unit: OrgUnit) -> list[OrgUnit]:
     else:
         return []
     return list(qs.order_by("code"))
+
+
+def family_figures(unit: OrgUnit) -> Figures[Table]:
+    """Every catalogue figure of ``unit`` and its sub-units in every programme year, as one table. The dashboard
+    panel, the map, the trends and the small multiples of the unit and of its sub-units all read it: they agree with
+    each other, show the same "统计时间" and share one computation, which the worker refreshes while they are read
+    (for the country: 33 units × every year, about as long as one page's figures computed on their own)."""
+    return figures([ind.key for ind in catalogue()], units=[unit, *sub_units(unit)], years=programme_years())
 
 
 def unit_for(user: User, code: str | None) -> OrgUnit:

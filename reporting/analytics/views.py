@@ -35,6 +35,7 @@ from .dashboard import map_better
 from .scope import (
     COUNTRY,
     applicable,
+    family_figures,
     find_indicator,
     home_unit,
     parse_year,
@@ -121,7 +122,7 @@ def map_view(request: AuthenticatedHttpRequest) -> HttpResponse:
         messages.append(_("指标“%(name)s”不适用于%(level)s单位，请另选指标。") % {
             "name": ind.name, "level": _level_label(level)})
         return render(request, "reporting/analytics/map.html", context)
-    timed = figures([ind.key], units=[home, *subs], years=[year])
+    timed = family_figures(home)
     table = timed.value
     rows: list[dict[str, Any]] = [
         {"unit": u, "value": table.get(ind.key, u.code, year), "text": ind.format(table.get(ind.key, u.code, year)),
@@ -186,7 +187,14 @@ def trends(request: AuthenticatedHttpRequest) -> HttpResponse:
     ind = find_indicator(request.GET.get("indicator"), DEFAULT_INDICATOR)
     messages: list[str] = []
     all_inds = applicable(unit.level)
-    timed = figures([i.key for i in all_inds], units=[unit], years=years)
+    # The user's own unit and its sub-units read the home family's table (the one the dashboard and the map read);
+    # a unit further down (a district seen from HQ) its own family's, or its figures on their own.
+    if unit.code == home.code or unit.code in {u.code for u in sub_units(home)}:
+        timed = family_figures(home)
+    elif sub_units(unit):
+        timed = family_figures(unit)
+    else:
+        timed = figures([i.key for i in all_inds], units=[unit], years=years)
     table = timed.value
     this_year, last_year = years[-1], years[-2] if len(years) > 1 else None
     name = _("全国") if unit.code == COUNTRY else unit.name  # the country's name in the page's language
@@ -257,7 +265,7 @@ def trends_units(request: AuthenticatedHttpRequest) -> HttpResponse:
         messages.append(_("指标“%(name)s”不适用于%(level)s单位，请另选指标。") % {
             "name": ind.name, "level": _level_label(level)})
     else:
-        timed = figures([ind.key], units=subs, years=years)
+        timed = family_figures(home)
         as_of = timed.as_of
         for u in subs:
             series = timed.value.series(ind.key, u.code, years)

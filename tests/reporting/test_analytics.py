@@ -440,3 +440,63 @@ def test_hq_drills_down_from_a_province_to_its_districts(data, login):
     assert "unit=120113" in children and "unit=130102" not in children
     district = client.get(reverse("analytics:trends"), {"unit": "120113", "indicator": "assisted_enterprises"})
     assert f"{YEAR}年：2家" in district.content.decode()
+
+
+# --------------------------------------------------------------------------- one table per family
+
+
+@pytest.fixture
+def computed(monkeypatch):
+    """The unit sets the catalogue computes figures for, in order."""
+    from reporting import indicators
+
+    calls: list[list[str]] = []
+    real = indicators.compute
+
+    def counting(keys, *, units, years):
+        calls.append(sorted(u.code for u in units))
+        return real(keys, units=units, years=years)
+
+    monkeypatch.setattr(indicators, "compute", counting)
+    return calls
+
+
+def test_hq_dashboard_map_trends_and_small_multiples_share_one_table(data, login, computed):
+    client = login(hq_user())
+    dashboard = client.get(reverse("dashboard")).content.decode()
+    family = ["000000", *sorted(u.code for u in _provinces())]
+    # the country and its provincial units, every year, every indicator (beside the targets panel's own figures)
+    assert computed.count(family) == 1
+    before = list(computed)
+    pages = [client.get(reverse("analytics:map"), {"indicator": "fee_reduction", "year": LAST}),
+             client.get(reverse("analytics:map"), {"indicator": "trained_persons"}),
+             client.get(reverse("analytics:trends"), {"indicator": "q_response_rate"}),
+             client.get(reverse("analytics:trends"), {"unit": "120000"}),
+             client.get(reverse("analytics:trends_units"), {"indicator": "fee_reduction"})]
+    assert [p.status_code for p in pages] == [200] * 5
+    assert computed == before  # sliced from the same table: nothing computed again
+    as_of = {p.context["as_of"] for p in pages}
+    assert len(as_of) == 1  # the same "统计时间" on every page
+    assert "天津市：3家" in dashboard
+    tianjin_fee = next(r for r in pages[0].context["rows"] if r["unit"].code == "120000")
+    assert tianjin_fee["value"] == compute(["fee_reduction"], units=[unit("120000")], years=[LAST]).get(
+        "fee_reduction", "120000", LAST)  # what the catalogue computes for the unit on its own
+
+
+def test_a_province_reads_its_own_family_and_never_the_countrys(data, login, computed):
+    client = login(province_user("120000"))
+    client.get(reverse("dashboard"))
+    before = list(computed)
+    client.get(reverse("analytics:map"))
+    client.get(reverse("analytics:trends"), {"unit": "120113"})
+    client.get(reverse("analytics:trends_units"))
+    assert computed == before  # the map and the trends slice the dashboard's table
+    families = [codes for codes in computed if len(codes) > 1]
+    assert len(families) == 1 and families[0][0] == "120000"
+    assert all(code.startswith("12") for code in families[0])  # Tianjin and its districts only, never the
+    assert not any("130000" in codes for codes in computed)  # country's family with other provinces in it
+
+
+def test_a_district_seen_from_hq_is_computed_on_its_own(data, login, computed):
+    page = login(hq_user()).get(reverse("analytics:trends"), {"unit": "120113"})
+    assert page.status_code == 200 and computed == [["120113"]]
