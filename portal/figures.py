@@ -9,7 +9,8 @@ A key holds everything the figure depends on: its name, the year and the scope. 
 user's tenant scope are keyed by :func:`scope_of` (the inputs of the scoping policy), so a figure computed
 for one province is never shown to another. A *topic* (e.g. one year's questionnaire) can be dropped at
 once: its generation number is part of its keys and :func:`figures_changed` moves it on, which makes every
-older entry unreachable (they expire on their own).
+older entry stale (they expire on their own). Where the worker refreshes figures (below), an older generation's
+figures stand in, with their time, until the worker has computed the new ones; elsewhere the next read computes.
 
 Only large scopes are worth caching; a district's or a CB's figures are cheap and computed live
 (``live=True``), with the same "as of" time so the pages look the same.
@@ -118,27 +119,59 @@ def cached_figures(topic: str, *parts: Any, compute: Callable[[], T], live: bool
     if live or seconds <= 0:
         return Figures(compute(), timezone.now())
     try:
-        key = _key(topic, parts)
+        generation, digest = _generation(topic), _digest(parts)
+        key = _key_at(topic, generation, digest)
         # A worker refreshing figures computes what they are made of afresh too, so they are no older than it.
         hit = None if _REFRESHING.get() else cache.get(key)
+        by_worker = isinstance(compute, Recompute) and not _REFRESHING.get() and _worker_available()
+        # After a change of the topic, the figures of the generations just before it stand in while the worker
+        # computes the new ones (a change never makes the next request compute them).
+        older = _older(topic, generation, digest) if hit is None and by_worker else None
     except Exception:  # the cache is an optimisation: without it, compute
         logger.warning("figures cache unavailable", exc_info=True)
         return Figures(compute(), timezone.now())
     # In the last quarter of their minute, one request (the one that takes the refresh mark) has the figures
     # computed afresh — by the worker where it can be, else itself — while the others keep the cached ones: no
     # crowd of identical national queries when they expire, and still never older than FIGURES_CACHE_SECONDS.
-    if isinstance(hit, Figures):
-        if (timezone.now() - hit.as_of).total_seconds() < seconds * REFRESH_AFTER or not _claim_refresh(key):
-            return hit
-        if isinstance(compute, Recompute) and _refresh_in_worker(compute, key, seconds):
-            return hit
+    standing = hit if isinstance(hit, Figures) else older
+    if standing is not None and (
+        standing is older or (timezone.now() - standing.as_of).total_seconds() >= seconds * REFRESH_AFTER
+    ):
+        if not _claim_refresh(key):
+            return standing  # another request has the refresh in hand
+        if by_worker and _refresh_in_worker(cast("Recompute[T]", compute), key, seconds):
+            return standing
+    elif standing is not None:
+        return standing
     return _store(key, compute, seconds)
 
 
-def _key(topic: str, parts: tuple[Any, ...]) -> str:
-    generation = cache.get(_generation_key(topic), 0)
-    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+def _generation(topic: str) -> int:
+    return int(cache.get(_generation_key(topic), 0))
+
+
+def _digest(parts: tuple[Any, ...]) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+
+
+def _key_at(topic: str, generation: int, digest: str) -> str:
     return f"{PREFIX}:{topic}:{generation}:{digest}"
+
+
+def _key(topic: str, parts: tuple[Any, ...]) -> str:
+    return _key_at(topic, _generation(topic), _digest(parts))
+
+
+OLDER_GENERATIONS = 3  # how far back a change's stand-in figures are looked for
+
+
+def _older(topic: str, generation: int, digest: str) -> Figures[Any] | None:
+    keys = [_key_at(topic, g, digest) for g in range(generation - 1, max(generation - 1 - OLDER_GENERATIONS, -1), -1)]
+    found = cache.get_many(keys) if keys else {}
+    for key in keys:  # the newest first
+        if isinstance(found.get(key), Figures):
+            return cast("Figures[Any]", found[key])
+    return None
 
 
 def _store(key: str, compute: Callable[[], T], seconds: int) -> Figures[T]:
@@ -150,12 +183,17 @@ def _store(key: str, compute: Callable[[], T], seconds: int) -> Figures[T]:
     return figures
 
 
-def _refresh_in_worker(computation: Recompute[Any], key: str, seconds: int) -> bool:
-    """Hand the refresh to the Celery worker; False where there is none (eager) or the broker is unreachable."""
+def _worker_available() -> bool:
+    """A Celery worker refreshes figures (production); not in the embedded runtime, where tasks run eagerly."""
     from .tasks import refresh_figures
 
-    if refresh_figures.app.conf.task_always_eager:
-        return False
+    return not refresh_figures.app.conf.task_always_eager
+
+
+def _refresh_in_worker(computation: Recompute[Any], key: str, seconds: int) -> bool:
+    """Hand the refresh to the Celery worker; False where the broker is unreachable (the request computes)."""
+    from .tasks import refresh_figures
+
     try:
         refresh_figures.delay(computation.name, list(computation.args), key, seconds)
     except Exception:

@@ -234,3 +234,20 @@ def test_only_registered_functions_are_refreshed(settings):
         recompute(len, "abc")
     run_refresh("os.system", ["echo hacked"], "figures:v1:t:0:x", 60)  # a forged message
     assert cache.get("figures:v1:t:0:x") is None
+
+
+def test_in_production_a_changed_topic_is_recomputed_by_the_worker_while_the_older_figures_stand_in(
+        settings, production_celery):
+    first = cached_figures("t-change", "all", compute=recompute(_counted, "z"))
+    figures_changed("t-change")  # e.g. a questionnaire submitted
+    stand_in = cached_figures("t-change", "all", compute=recompute(_counted, "z"))
+    assert (stand_in.value, stand_in.as_of, CALLS) == (1, first.as_of, ["z"])  # nothing computed in the request
+    assert len(production_celery) == 1
+    cached_figures("t-change", "all", compute=recompute(_counted, "z"))
+    assert len(production_celery) == 1  # one refresh for the crowd
+    run_refresh(*production_celery[0])
+    fresh = cached_figures("t-change", "all", compute=recompute(_counted, "z"))
+    assert fresh.value == 2 and fresh.as_of > first.as_of
+    for _ in range(4):  # more changes than the stand-ins looked for: the request computes
+        figures_changed("t-change")
+    assert cached_figures("t-change", "all", compute=recompute(_counted, "z")).value == 3
