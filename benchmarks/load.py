@@ -8,8 +8,9 @@ What it does:
    enterprises of 北辰区 get questionnaire accounts with their answers for the year removed (so they can fill
    it in again), and the demo CB's API records are drawn from the registry;
 2. collects the static files into a temporary ``DJANGO_STATIC_ROOT`` (whitenoise's manifest storage needs
-   them), then starts gunicorn with ``portal.settings.production`` on 127.0.0.1 and one Celery worker, both on
-   Redis database 12 (broker and cache; it is flushed first);
+   them), then starts gunicorn with ``portal.settings.production`` on 127.0.0.1 and one Celery worker (the export
+   jobs, and the refreshes of the cached figures, portal/figures.py), both on Redis database 12 (broker and cache;
+   it is flushed first);
 3. runs locust headless (``benchmarks/locustfile.py``): 20 users — HQ, provincial and district staff
    browsing dashboards, filtered lists, record pages, the map, trends and targets and downloading small report
    exports, experts,
