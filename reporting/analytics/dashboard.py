@@ -19,8 +19,9 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
 from django.http import Http404, HttpRequest
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
 
@@ -339,10 +340,22 @@ def _by_cb(unit: OrgUnit, year: int,
     return charts
 
 
+@dataclass(frozen=True)
+class RenderedPanel:
+    """A panel with its HTML, rendered once with it (its table of 32 units is most of a dashboard's rendering)."""
+
+    panel: Panel
+    html: SafeString
+
+
 @refreshable
-def _panel_of(code: str, year: int, language: str) -> Panel:
+def _panel_of(code: str, year: int, language: str) -> RenderedPanel:
     with override(language):
-        return build_panel(OrgUnit.objects.get(code=code), year)
+        panel = build_panel(OrgUnit.objects.get(code=code), year)
+        html = render_to_string("reporting/analytics/_dashboard_panel_body.html", {"panel": {
+            "title": _("数据分析"), "panel": panel, "year": year,
+            "map_page": reverse("analytics:map"), "trends_page": reverse("analytics:trends")}})
+    return RenderedPanel(panel, mark_safe(html))  # noqa: S308 - our own template's output
 
 
 def analytics_panel(request: HttpRequest) -> dict[str, Any] | None:
@@ -359,9 +372,7 @@ def analytics_panel(request: HttpRequest) -> dict[str, Any] | None:
     # who asks beyond that: the unit is the user's own. A district's too is kept for the minute (its panel is the
     # dashboard's largest cost, its time is shown); its count tiles and lists stay live.
     language = get_language()
-    timed = cached_figures("analytics:dashboard", unit.code, year, language,
-                           compute=recompute(_panel_of, unit.code, year, language))
-    panel = timed.value
-    return {"template": "reporting/analytics/_dashboard_panel.html", "title": _("数据分析"), "panel": panel,
-            "as_of": panel.as_of, "year": year, "status_labels": status_labels(),
-            "map_page": reverse("analytics:map"), "trends_page": reverse("analytics:trends")}
+    rendered = cached_figures("analytics:dashboard", unit.code, year, language,
+                              compute=recompute(_panel_of, unit.code, year, language)).value
+    return {"template": "reporting/analytics/_dashboard_panel.html", "title": _("数据分析"), "panel": rendered.panel,
+            "html": rendered.html, "as_of": rendered.panel.as_of, "year": year}

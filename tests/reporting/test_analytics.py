@@ -500,3 +500,16 @@ def test_a_province_reads_its_own_family_and_never_the_countrys(data, login, com
 def test_a_district_seen_from_hq_is_computed_on_its_own(data, login, computed):
     page = login(hq_user()).get(reverse("analytics:trends"), {"unit": "120113"})
     assert page.status_code == 200 and computed == [["120113"]]
+
+
+def test_the_rendered_panel_is_kept_per_language(data, login):
+    client = login(hq_user())
+    chinese = client.get(reverse("dashboard")).content.decode()
+    client.cookies["django_language"] = "en"
+    english = client.get(reverse("dashboard"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    client.cookies["django_language"] = "zh-hans"
+    again = client.get(reverse("dashboard"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "报送完整性" in chinese and "报送完整性" in again
+    assert "报送完整性" not in english and 'data-testid="completeness"' in english
+    assert english.count('data-testid="analytics-panel"') == 1
+    assert chinese.count("analytics.css") == 1  # the stylesheet beside the kept HTML
