@@ -122,8 +122,9 @@ def cached_figures(topic: str, *parts: Any, compute: Callable[[], T], live: bool
         generation, digest = _generation(topic), _digest(parts)
         key = _key_at(topic, generation, digest)
         # A worker refreshing figures computes what they are made of afresh too, so they are no older than it.
-        hit = None if _REFRESHING.get() else cache.get(key)
-        by_worker = isinstance(compute, Recompute) and not _REFRESHING.get() and _worker_available()
+        refreshing_now = _REFRESHING.get()
+        hit = None if refreshing_now else cache.get(key)
+        by_worker = isinstance(compute, Recompute) and not refreshing_now and _worker_available()
         # After a change of the topic, the figures of the generations just before it stand in while the worker
         # computes the new ones (a change never makes the next request compute them).
         older = _older(topic, generation, digest) if hit is None and by_worker else None
@@ -134,15 +135,12 @@ def cached_figures(topic: str, *parts: Any, compute: Callable[[], T], live: bool
     # computed afresh — by the worker where it can be, else itself — while the others keep the cached ones: no
     # crowd of identical national queries when they expire, and still never older than FIGURES_CACHE_SECONDS.
     standing = hit if isinstance(hit, Figures) else older
-    if standing is not None and (
-        standing is older or (timezone.now() - standing.as_of).total_seconds() >= seconds * REFRESH_AFTER
-    ):
-        if not _claim_refresh(key):
-            return standing  # another request has the refresh in hand
+    if standing is not None:
+        fresh = standing is not older and (timezone.now() - standing.as_of).total_seconds() < seconds * REFRESH_AFTER
+        if fresh or not _claim_refresh(key):  # not due, or another request has the refresh in hand
+            return standing
         if by_worker and _refresh_in_worker(cast("Recompute[T]", compute), key, seconds):
             return standing
-    elif standing is not None:
-        return standing
     return _store(key, compute, seconds)
 
 

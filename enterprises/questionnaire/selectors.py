@@ -318,7 +318,7 @@ def aggregates_by_unit_figures(*, year: int, units: Sequence[OrgUnit]) -> Figure
     same for whoever asks: callers check that the user may see every unit)."""
     codes = sorted(u.code for u in units)
     return cached_figures(figures_topic(year), "aggregates", codes,
-                          compute=recompute(_aggregates_of, year, [u.code for u in units]),
+                          compute=recompute(_aggregates_of, year, codes),
                           live=not any(_large(u) for u in units))
 
 

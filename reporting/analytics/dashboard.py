@@ -147,7 +147,8 @@ def build_panel(unit: OrgUnit, year: int) -> Panel:
     subs = sub_units(unit)
     if not subs:
         return _district_panel(unit, year)
-    timed = family_figures(unit) if year == current_year() else figures(PANEL_KEYS, units=[unit, *subs], years=[year])
+    timed = (family_figures(unit, subs) if year == current_year()
+             else figures(PANEL_KEYS, units=[unit, *subs], years=[year]))
     table = timed.value
     has_questionnaire = QuestionnaireVersion.objects.filter(programme_year_id=year).exists()
     sa_pks = dict(SelfAssessment.objects.filter(programme_year_id=year, unit__in=subs)
@@ -340,22 +341,15 @@ def _by_cb(unit: OrgUnit, year: int,
     return charts
 
 
-@dataclass(frozen=True)
-class RenderedPanel:
-    """A panel with its HTML, rendered once with it (its table of 32 units is most of a dashboard's rendering)."""
-
-    panel: Panel
-    html: SafeString
-
-
 @refreshable
-def _panel_of(code: str, year: int, language: str) -> RenderedPanel:
+def _panel_of(code: str, year: int, language: str) -> SafeString:
+    """The panel rendered to HTML: kept so, as its table of 32 units is most of a dashboard's rendering."""
     with override(language):
         panel = build_panel(OrgUnit.objects.get(code=code), year)
         html = render_to_string("reporting/analytics/_dashboard_panel_body.html", {"panel": {
             "title": _("数据分析"), "panel": panel, "year": year,
             "map_page": reverse("analytics:map"), "trends_page": reverse("analytics:trends")}})
-    return RenderedPanel(panel, mark_safe(html))  # noqa: S308 - our own template's output
+    return mark_safe(html)  # noqa: S308 - our own template's output
 
 
 def analytics_panel(request: HttpRequest) -> dict[str, Any] | None:
@@ -372,7 +366,6 @@ def analytics_panel(request: HttpRequest) -> dict[str, Any] | None:
     # who asks beyond that: the unit is the user's own. A district's too is kept for the minute (its panel is the
     # dashboard's largest cost, its time is shown); its count tiles and lists stay live.
     language = get_language()
-    rendered = cached_figures("analytics:dashboard", unit.code, year, language,
-                              compute=recompute(_panel_of, unit.code, year, language)).value
-    return {"template": "reporting/analytics/_dashboard_panel.html", "title": _("数据分析"), "panel": rendered.panel,
-            "html": rendered.html, "as_of": rendered.panel.as_of, "year": year}
+    html = cached_figures("analytics:dashboard", unit.code, year, language,
+                          compute=recompute(_panel_of, unit.code, year, language)).value
+    return {"template": "reporting/analytics/_dashboard_panel.html", "html": html}

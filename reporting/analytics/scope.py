@@ -57,12 +57,14 @@ def sub_units(unit: OrgUnit) -> list[OrgUnit]:
     return list(qs.order_by("code"))
 
 
-def family_figures(unit: OrgUnit) -> Figures[Table]:
+def family_figures(unit: OrgUnit, subs: list[OrgUnit] | None = None) -> Figures[Table]:
     """Every catalogue figure of ``unit`` and its sub-units in every programme year, as one table. The dashboard
     panel, the map, the trends and the small multiples of the unit and of its sub-units all read it: they agree with
     each other, show the same "统计时间" and share one computation, which the worker refreshes while they are read
-    (for the country: 33 units × every year, about as long as one page's figures computed on their own)."""
-    return figures([ind.key for ind in catalogue()], units=[unit, *sub_units(unit)], years=programme_years())
+    (for the country: 33 units × every year, about as long as one page's figures computed on their own).
+    ``subs``: ``sub_units(unit)`` where the caller has them already."""
+    subs = sub_units(unit) if subs is None else subs
+    return figures([ind.key for ind in catalogue()], units=[unit, *subs], years=programme_years())
 
 
 def unit_for(user: User, code: str | None) -> OrgUnit:

@@ -122,7 +122,7 @@ def map_view(request: AuthenticatedHttpRequest) -> HttpResponse:
         messages.append(_("指标“%(name)s”不适用于%(level)s单位，请另选指标。") % {
             "name": ind.name, "level": _level_label(level)})
         return render(request, "reporting/analytics/map.html", context)
-    timed = family_figures(home)
+    timed = family_figures(home, subs)
     table = timed.value
     rows: list[dict[str, Any]] = [
         {"unit": u, "value": table.get(ind.key, u.code, year), "text": ind.format(table.get(ind.key, u.code, year)),
@@ -189,8 +189,9 @@ def trends(request: AuthenticatedHttpRequest) -> HttpResponse:
     all_inds = applicable(unit.level)
     # The user's own unit and its sub-units read the home family's table (the one the dashboard and the map read);
     # a unit further down (a district seen from HQ) its own family's, or its figures on their own.
-    if unit.code == home.code or unit.code in {u.code for u in sub_units(home)}:
-        timed = family_figures(home)
+    home_subs = sub_units(home)
+    if unit.code == home.code or unit.code in {u.code for u in home_subs}:
+        timed = family_figures(home, home_subs)
     elif sub_units(unit):
         timed = family_figures(unit)
     else:
@@ -265,7 +266,7 @@ def trends_units(request: AuthenticatedHttpRequest) -> HttpResponse:
         messages.append(_("指标“%(name)s”不适用于%(level)s单位，请另选指标。") % {
             "name": ind.name, "level": _level_label(level)})
     else:
-        timed = family_figures(home)
+        timed = family_figures(home, subs)
         as_of = timed.as_of
         for u in subs:
             series = timed.value.series(ind.key, u.code, years)
